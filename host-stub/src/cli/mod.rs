@@ -1,0 +1,119 @@
+//! The command line: global flags, subcommands, and how failures become exit codes.
+//!
+//! Exit codes: `0` success, `1` the command failed (the message says why), `2` the command line
+//! itself was wrong (or, for commands that say so, required input is missing).
+
+mod output;
+mod plugins;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::host::{Host, HostOptions};
+
+/// A host for OpenClaw provider plugins: loads them from a plugins directory and drives
+/// onboarding, model catalogs and chat through them.
+#[derive(Debug, Parser)]
+#[command(name = "host-stub", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Search this plugins directory first (repeatable; before the configuration's
+    /// plugins.load.paths and <state dir>/extensions).
+    #[arg(long = "plugins-dir", value_name = "DIR", global = true)]
+    pub plugins_dir: Vec<PathBuf>,
+
+    /// The state directory (default: $OPENCLAW_STATE_DIR, else ~/.openclaw).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub state_dir: Option<PathBuf>,
+
+    /// More log output on stderr: -v for debug, -vv for trace (RUST_LOG overrides).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, inspect and install provider plugins.
+    #[command(subcommand)]
+    Plugins(plugins::PluginsCommand),
+}
+
+/// A failure with the exit code it deserves.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// The command failed (exit code 1).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            message: message.into(),
+        }
+    }
+
+    /// Required input was missing or malformed (exit code 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            message: message.into(),
+        }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(err: E) -> Self {
+        Self::new(err.to_string())
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+/// Parses the command line, runs the command, and reports the outcome.
+pub fn main() -> ExitCode {
+    // Behave like other Unix tools when stdout is a closed pipe (`host-stub … | head`): end
+    // quietly instead of panicking on the failed write.
+    // SAFETY: resetting a signal to its default disposition before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = Cli::parse();
+    crate::logging::init(cli.verbose);
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> CliResult {
+    let options = HostOptions {
+        plugin_dirs: cli.plugins_dir,
+        state_dir: cli.state_dir,
+        search_executable_dir: true,
+    };
+    match cli.command {
+        Command::Plugins(command) => plugins::run(command, &options),
+    }
+}
+
+/// Opens the host and reports search-path problems and refused plugins on stderr, one line each;
+/// the command goes on with the plugins that loaded.
+pub(crate) fn open_host(options: &HostOptions) -> Result<Host, Failure> {
+    let host = Host::open(options)?;
+    for warning in &host.plugins.warnings {
+        eprintln!("warning: {warning}");
+    }
+    for refusal in &host.plugins.refusals {
+        eprintln!("error: plugin refused: {refusal}");
+    }
+    Ok(host)
+}

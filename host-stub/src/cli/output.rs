@@ -1,0 +1,32 @@
+//! Printing: borderless tables for people, pretty JSON for scripts.
+
+use comfy_table::{ContentArrangement, Table, presets};
+use serde::Serialize;
+
+use super::Failure;
+
+/// A borderless table with a header row.
+pub fn table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    if !header.is_empty() {
+        table.set_header(header.iter().map(|title| title.to_uppercase()));
+    }
+    table
+}
+
+/// Prints a table without the cell padding the preset leaves at both ends of each line.
+pub fn print_table(table: &Table) {
+    for line in table.to_string().lines() {
+        println!("{}", line.strip_prefix(' ').unwrap_or(line).trim_end());
+    }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)?;
+    println!("{text}");
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! host-stub: a host for OpenClaw provider plugins.
+//!
+//! It discovers provider plugins on a search path ([`discovery`]), reads their manifests without
+//! loading them ([`manifest`]), loads them through libloading with abi_stable's checks
+//! ([`loader`]), and keeps the ones that pass in a [`registry`] keyed by provider id. The CLI
+//! ([`cli`]) drives onboarding, catalog refreshes and chat through the plugins. The host knows
+//! no provider: flags, environment variables, default models and config patches all come from
+//! the plugins and their manifests.
+
+pub mod cli;
+pub mod config;
+pub mod discovery;
+pub mod host;
+pub mod install;
+pub mod loader;
+pub mod logging;
+pub mod manifest;
+pub mod paths;
+pub mod plugin;
+pub mod registry;

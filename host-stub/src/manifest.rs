@@ -1,0 +1,236 @@
+//! The plugin manifest (`openclaw.plugin.json`), read without loading any library.
+//!
+//! The manifest is OpenClaw's format (the fields that matter to providers) plus a `native` block
+//! naming the library and the interface version it was built against. A manifest without a
+//! `native` block belongs to another host (real OpenClaw's pure-JS plugins share the extensions
+//! directory) and is not ours to load.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The manifest's file name inside a plugin directory.
+pub const MANIFEST_FILE: &str = "openclaw.plugin.json";
+
+/// What the host needs from a manifest. Everything else stays in [`PluginManifest::document`].
+#[derive(Clone, Debug)]
+pub struct PluginManifest {
+    /// Where the manifest was read from.
+    pub path: PathBuf,
+    /// The plugin id (for provider plugins, the provider id).
+    pub id: String,
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    /// Provider ids the plugin owns.
+    pub providers: Vec<String>,
+    /// Auth choices offered during onboarding (flags come from here).
+    pub auth_choices: Vec<AuthChoice>,
+    /// The native block; `None` for another host's plugin.
+    pub native: Option<NativeBlock>,
+    /// The whole document, for fields read elsewhere (`modelCatalog`, `configSchema`).
+    pub document: Value,
+}
+
+/// One entry of `providerAuthChoices`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "camelCase", default)]
+pub struct AuthChoice {
+    pub provider: String,
+    pub method: String,
+    pub choice_id: String,
+    pub choice_label: String,
+    pub choice_hint: String,
+    pub group_id: String,
+    pub group_label: String,
+    pub group_hint: String,
+    pub option_key: String,
+    pub cli_flag: String,
+    pub cli_option: String,
+    pub cli_description: String,
+}
+
+/// The block that makes a plugin loadable by this host.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NativeBlock {
+    /// The library's base name; the platform's prefix and suffix are added
+    /// (`openclaw_huggingface` → `libopenclaw_huggingface.so`).
+    pub library: String,
+    /// The provider-interface version the library was built against.
+    pub interface: String,
+}
+
+impl NativeBlock {
+    /// The library's file name on this platform.
+    pub fn library_file_name(&self) -> String {
+        format!(
+            "{}{}{}",
+            std::env::consts::DLL_PREFIX,
+            self.library,
+            std::env::consts::DLL_SUFFIX
+        )
+    }
+}
+
+/// Why a manifest could not be used. Each renders as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the manifest: {0}")]
+    Unreadable(std::io::Error),
+    #[error("the manifest is not valid JSON5: {0}")]
+    Syntax(String),
+    #[error("the manifest is invalid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawManifest {
+    id: Value,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    providers: Vec<String>,
+    #[serde(default)]
+    provider_auth_choices: Vec<AuthChoice>,
+    #[serde(default)]
+    native: Option<RawNative>,
+}
+
+#[derive(Deserialize)]
+struct RawNative {
+    library: Option<String>,
+    interface: Option<String>,
+}
+
+/// Reads and checks the manifest in `dir`.
+pub fn read_manifest(dir: &Path) -> Result<PluginManifest, ManifestError> {
+    let path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&path).map_err(ManifestError::Unreadable)?;
+    parse_manifest(&text, path)
+}
+
+/// Parses manifest text (JSON5, as OpenClaw reads manifests).
+pub fn parse_manifest(text: &str, path: PathBuf) -> Result<PluginManifest, ManifestError> {
+    let document: Value =
+        json5::from_str(text).map_err(|err| ManifestError::Syntax(err.to_string()))?;
+    let raw: RawManifest = serde_json::from_value(document.clone())
+        .map_err(|err| ManifestError::Invalid(err.to_string()))?;
+    let id = match &raw.id {
+        Value::String(id) if is_valid_id(id) => id.clone(),
+        Value::String(id) => {
+            return Err(ManifestError::Invalid(format!(
+                "\"id\" {id:?} must be lower-case letters, digits, '-' or '_'"
+            )));
+        }
+        _ => return Err(ManifestError::Invalid("\"id\" must be a string".into())),
+    };
+    let native = raw.native.map(check_native).transpose()?;
+    Ok(PluginManifest {
+        path,
+        id,
+        name: raw.name,
+        version: raw.version,
+        description: raw.description,
+        providers: raw.providers,
+        auth_choices: raw.provider_auth_choices,
+        native,
+        document,
+    })
+}
+
+fn check_native(raw: RawNative) -> Result<NativeBlock, ManifestError> {
+    let library = raw
+        .library
+        .filter(|name| !name.trim().is_empty())
+        .ok_or_else(|| ManifestError::Invalid("\"native.library\" is missing".into()))?;
+    // The library must sit inside the plugin directory: a bare base name, nothing that walks.
+    if library.contains(['/', '\\']) || library.starts_with('.') {
+        return Err(ManifestError::Invalid(format!(
+            "\"native.library\" {library:?} must be a bare library name inside the plugin directory"
+        )));
+    }
+    let interface = raw
+        .interface
+        .ok_or_else(|| ManifestError::Invalid("\"native.interface\" is missing".into()))?;
+    if openclaw_provider_abi::parse_major_minor(&interface).is_none() {
+        return Err(ManifestError::Invalid(format!(
+            "\"native.interface\" {interface:?} is not a version"
+        )));
+    }
+    Ok(NativeBlock { library, interface })
+}
+
+fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PluginManifest, ManifestError> {
+        parse_manifest(text, PathBuf::from("m.json"))
+    }
+
+    #[test]
+    fn reads_native_and_foreign_manifests() {
+        let manifest = parse(
+            r#"{ id: "echo", version: "1.2.3", // JSON5 is fine
+                 providers: ["echo"],
+                 providerAuthChoices: [{choiceId: "echo-key", cliFlag: "--echo-key", extra: 1}],
+                 native: {library: "echo_provider", interface: "1.0.0"}, }"#,
+        )
+        .unwrap();
+        assert_eq!(manifest.id, "echo");
+        assert_eq!(manifest.auth_choices[0].cli_flag, "--echo-key");
+        let native = manifest.native.unwrap();
+        assert_eq!(native.interface, "1.0.0");
+        assert!(native.library_file_name().contains("echo_provider"));
+        assert!(
+            parse(r#"{"id":"js-only","configSchema":{}}"#)
+                .unwrap()
+                .native
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn refuses_bad_manifests_with_a_reason() {
+        for (text, expected) in [
+            ("{", "not valid JSON5"),
+            ("[]", "invalid"),
+            (r#"{"id": 5}"#, "must be a string"),
+            (r#"{"id": "Bad Id"}"#, "lower-case"),
+            (
+                r#"{"id":"x","native":{"interface":"1.0.0"}}"#,
+                "native.library",
+            ),
+            (
+                r#"{"id":"x","native":{"library":"../evil","interface":"1.0.0"}}"#,
+                "bare library",
+            ),
+            (
+                r#"{"id":"x","native":{"library":"ok"}}"#,
+                "native.interface",
+            ),
+            (
+                r#"{"id":"x","native":{"library":"ok","interface":"one"}}"#,
+                "not a version",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+            assert!(!err.contains('\n'), "one line: {err}");
+        }
+    }
+}

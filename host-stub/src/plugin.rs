@@ -1,0 +1,139 @@
+//! A loaded plugin and safe Rust methods over its entry points.
+//!
+//! The methods convert abi_stable's `RResult` into `Result` and normalise error codes a newer
+//! plugin may send (unknown codes count as `internal`). Nothing here knows which provider the
+//! plugin serves.
+
+use std::path::PathBuf;
+
+use openclaw_provider_abi::{
+    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, ModelInfo,
+    OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModuleRef,
+    ResolvedModel,
+    abi_stable::std_types::{RResult, RSlice, RStr},
+};
+
+use crate::{discovery::Origin, manifest::PluginManifest};
+
+/// A plugin that passed every check and was initialised.
+#[derive(Clone)]
+pub struct LoadedPlugin {
+    /// Its manifest, as read before loading.
+    pub manifest: PluginManifest,
+    /// Its own account of itself, cross-checked against the manifest.
+    pub info: PluginInfo,
+    /// The plugin directory.
+    pub dir: PathBuf,
+    /// The library file.
+    pub library: PathBuf,
+    /// Which search-path entry it came from.
+    pub origin: Origin,
+    module: ProviderModuleRef,
+}
+
+impl std::fmt::Debug for LoadedPlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedPlugin")
+            .field("id", &self.info.id)
+            .field("library", &self.library)
+            .finish_non_exhaustive()
+    }
+}
+
+fn into_result<T>(result: RResult<T, ProviderError>) -> Result<T, ProviderError> {
+    result.into_result().map_err(|mut err| {
+        err.code = err.code.normalized();
+        err
+    })
+}
+
+impl LoadedPlugin {
+    pub(crate) fn new(
+        manifest: PluginManifest,
+        info: PluginInfo,
+        dir: PathBuf,
+        library: PathBuf,
+        origin: Origin,
+        module: ProviderModuleRef,
+    ) -> Self {
+        Self {
+            manifest,
+            info,
+            dir,
+            library,
+            origin,
+            module,
+        }
+    }
+
+    /// The provider id.
+    pub fn id(&self) -> &str {
+        self.info.id.as_str()
+    }
+
+    /// The ways to authenticate with this provider.
+    pub fn auth_methods(&self) -> Result<Vec<AuthMethod>, ProviderError> {
+        into_result((self.module.auth_methods())()).map(|methods| methods.into_vec())
+    }
+
+    /// Checks a credential against the service.
+    pub fn validate_credential(&self, context: &CallContext) -> Result<AccountInfo, ProviderError> {
+        into_result((self.module.validate_credential())(context))
+    }
+
+    /// What onboarding with a method changes.
+    pub fn onboarding_result(
+        &self,
+        request: &OnboardingRequest,
+    ) -> Result<OnboardingResult, ProviderError> {
+        into_result((self.module.onboarding_result())(request))
+    }
+
+    /// The model catalog.
+    pub fn list_models(&self, request: &CatalogRequest) -> Result<Catalog, ProviderError> {
+        into_result((self.module.list_models())(request))
+    }
+
+    /// What a model ref means, looked up in `known_models`.
+    pub fn resolve_ref(
+        &self,
+        reference: &str,
+        known_models: &[ModelInfo],
+    ) -> Result<ResolvedModel, ProviderError> {
+        into_result((self.module.resolve_ref())(
+            RStr::from_str(reference),
+            RSlice::from_slice(known_models),
+        ))
+    }
+
+    /// A one-shot chat; returns the result document as JSON text.
+    pub fn chat(&self, context: &CallContext, request_json: &str) -> Result<String, ProviderError> {
+        into_result((self.module.chat())(context, RStr::from_str(request_json)))
+            .map(|json| json.into_string())
+    }
+
+    /// A streamed chat.
+    pub fn chat_stream(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+    ) -> Result<ChatStreamBox, ProviderError> {
+        into_result((self.module.chat_stream())(
+            context,
+            RStr::from_str(request_json),
+        ))
+    }
+}
+
+/// Calls `info` on a module that is not registered yet (the registry's cross-check).
+pub(crate) fn module_info(module: ProviderModuleRef) -> Result<PluginInfo, ProviderError> {
+    into_result((module.info())())
+}
+
+/// Calls `init` on a module that is not registered yet.
+pub(crate) fn module_init(
+    module: ProviderModuleRef,
+    context: &openclaw_provider_abi::HostContext,
+) -> Result<(), ProviderError> {
+    into_result((module.init())(context))
+}

@@ -1,0 +1,99 @@
+//! The FFI shell: the exported root module and one thin `extern "C"` function per entry point.
+//!
+//! Each function converts arguments, calls ordinary Rust, and converts the result — inside
+//! [`guard`], so a panic becomes an `INTERNAL` error instead of ending the host process. Nothing
+//! here holds Hugging Face logic.
+
+use openclaw_provider_abi::{
+    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, ErrorCode,
+    HostContext, ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError,
+    ProviderModule, ProviderModuleRef, ResolvedModel,
+    abi_stable::{
+        export_root_module,
+        prefix_type::PrefixTypeTrait,
+        std_types::{RResult, RSlice, RStr, RString, RVec},
+    },
+    catch_panics as guard,
+};
+
+use crate::{host_log, identity};
+
+/// The root module abi_stable's loader looks up. Building it is cheap: no threads, no I/O.
+#[export_root_module]
+pub fn root_module() -> ProviderModuleRef {
+    ProviderModule {
+        info,
+        init,
+        auth_methods,
+        validate_credential,
+        onboarding_result,
+        list_models,
+        resolve_ref,
+        chat,
+        chat_stream,
+    }
+    .leak_into_prefix()
+}
+
+/// The error for an entry point whose behaviour this build does not offer yet.
+fn unsupported(operation: &str) -> ProviderError {
+    ProviderError::new(
+        ErrorCode::UNSUPPORTED,
+        format!("the Hugging Face plugin does not implement {operation} in this version"),
+    )
+}
+
+extern "C" fn info() -> RResult<PluginInfo, ProviderError> {
+    guard("info", || Ok(identity::plugin_info()))
+}
+
+extern "C" fn init(context: &HostContext) -> RResult<(), ProviderError> {
+    guard("init", || {
+        host_log::install(context);
+        log::debug!(
+            "initialised for {} {} (User-Agent: {})",
+            context.host_name,
+            context.host_version,
+            host_log::user_agent()
+        );
+        Ok(())
+    })
+}
+
+extern "C" fn auth_methods() -> RResult<RVec<AuthMethod>, ProviderError> {
+    guard("auth_methods", || Ok(identity::auth_methods().into()))
+}
+
+extern "C" fn validate_credential(_context: &CallContext) -> RResult<AccountInfo, ProviderError> {
+    guard("validate_credential", || {
+        Err(unsupported("credential validation"))
+    })
+}
+
+extern "C" fn onboarding_result(
+    _request: &OnboardingRequest,
+) -> RResult<OnboardingResult, ProviderError> {
+    guard("onboarding_result", || Err(unsupported("onboarding")))
+}
+
+extern "C" fn list_models(_request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
+    guard("list_models", || Err(unsupported("the model catalog")))
+}
+
+extern "C" fn resolve_ref(
+    _reference: RStr<'_>,
+    _known_models: RSlice<'_, ModelInfo>,
+) -> RResult<ResolvedModel, ProviderError> {
+    guard("resolve_ref", || Err(unsupported("model refs")))
+}
+
+extern "C" fn chat(_context: &CallContext, _request: RStr<'_>) -> RResult<RString, ProviderError> {
+    guard("chat", || Err(unsupported("chat")))
+}
+
+extern "C" fn chat_stream(
+    _context: &CallContext,
+    _request: RStr<'_>,
+) -> RResult<ChatStreamBox, ProviderError> {
+    guard("chat_stream", || Err(unsupported("streaming chat")))
+}

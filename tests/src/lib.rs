@@ -1,0 +1,218 @@
+//! The end-to-end harness: builds the real libraries and binaries once per test process, stages
+//! plugin folders in temporary directories, and runs `host-stub` in a sandboxed home.
+//!
+//! `cargo test` never builds a `cdylib` that nothing links, and a build script cannot run cargo
+//! while cargo holds the build lock, so [`artifacts`] runs `$CARGO build` itself the first time a
+//! test asks (the outer cargo has released the lock by then). Everything runs against the same
+//! target directory, so a warm build costs a fraction of a second.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failure here is a test failure
+
+pub mod measure;
+pub mod sandbox;
+
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    sync::OnceLock,
+};
+
+pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
+
+/// Paths of everything the tests run.
+#[derive(Debug)]
+pub struct Artifacts {
+    /// `target/<profile>`.
+    pub profile_dir: PathBuf,
+    /// The `host-stub` binary.
+    pub host_stub: PathBuf,
+    /// The Hugging Face plugin library.
+    pub hf_library: PathBuf,
+    /// The echo test provider library.
+    pub echo_library: PathBuf,
+    /// A shared library without a root module.
+    pub not_a_plugin_library: PathBuf,
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests package sits in the workspace")
+        .to_path_buf()
+}
+
+/// The platform's file name for a library base name.
+pub fn library_file(base: &str) -> String {
+    format!(
+        "{}{base}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// Builds (once per process) the host, the Hugging Face plugin and the test providers.
+pub fn artifacts() -> &'static Artifacts {
+    static ARTIFACTS: OnceLock<Artifacts> = OnceLock::new();
+    ARTIFACTS.get_or_init(|| {
+        // current_exe is target/<profile>/deps/<test binary>.
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>")
+            .to_path_buf();
+        let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
+        let mut command = cargo();
+        command.current_dir(workspace_root()).args([
+            "build",
+            "--quiet",
+            "-p",
+            "openclaw-huggingface",
+            "-p",
+            "host-stub",
+            "-p",
+            "openclaw-echo-provider",
+            "-p",
+            "openclaw-not-a-plugin",
+            "--target-dir",
+        ]);
+        command.arg(&target_dir);
+        if profile_dir.ends_with("release") {
+            command.arg("--release");
+        }
+        let status = command.status().expect("running cargo build");
+        assert!(
+            status.success(),
+            "building the plugins and host-stub failed"
+        );
+        Artifacts {
+            host_stub: profile_dir.join("host-stub"),
+            hf_library: profile_dir.join(library_file("openclaw_huggingface")),
+            echo_library: profile_dir.join(library_file("openclaw_echo_provider")),
+            not_a_plugin_library: profile_dir.join(library_file("openclaw_not_a_plugin")),
+            profile_dir,
+        }
+    })
+}
+
+/// Copies a plugin (manifest + library) into `dir`, creating it.
+pub fn stage_plugin(dir: &Path, manifest: &Path, library: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::copy(manifest, dir.join("openclaw.plugin.json")).unwrap();
+    std::fs::copy(library, dir.join(library.file_name().unwrap())).unwrap();
+}
+
+/// Stages the Hugging Face plugin into `dir`.
+pub fn stage_hf(dir: &Path) {
+    stage_plugin(
+        dir,
+        &workspace_root().join("plugin/openclaw.plugin.json"),
+        &artifacts().hf_library,
+    );
+}
+
+/// Stages the echo test provider into `dir`.
+pub fn stage_echo(dir: &Path) {
+    stage_plugin(
+        dir,
+        &workspace_root().join("tests/providers/echo/openclaw.plugin.json"),
+        &artifacts().echo_library,
+    );
+}
+
+/// Builds (once per process) the echo provider against a copy of the interface crate whose
+/// major version is bumped to 2.0.0 — what a plugin built for an incompatible host looks like.
+/// It lives in its own workspace under the target directory, so the real workspace never sees
+/// it. Returns the library.
+pub fn echo_built_against_interface_v2() -> &'static Path {
+    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+    LIBRARY.get_or_init(|| {
+        let root = workspace_root();
+        let fixture = artifacts()
+            .profile_dir
+            .parent()
+            .unwrap()
+            .join("fixtures/interface-v2");
+        let abi_manifest = r#"[package]
+name = "openclaw-provider-abi"
+version = "2.0.0"
+edition = "2024"
+
+[dependencies]
+abi_stable = { version = "0.11.3", default-features = false }
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+"#;
+        let echo_manifest = r#"[package]
+name = "openclaw-echo-provider"
+version = "0.3.0"
+edition = "2024"
+
+[lib]
+name = "openclaw_echo_provider"
+crate-type = ["cdylib"]
+
+[dependencies]
+openclaw-provider-abi = { path = "../abi" }
+abi_stable = { version = "0.11.3", default-features = false }
+serde_json = "1"
+"#;
+        write_if_changed(
+            &fixture.join("Cargo.toml"),
+            "[workspace]\nmembers = [\"abi\", \"echo\"]\nresolver = \"3\"\n",
+        );
+        write_if_changed(&fixture.join("abi/Cargo.toml"), abi_manifest);
+        write_if_changed(&fixture.join("echo/Cargo.toml"), echo_manifest);
+        copy_tree_if_changed(&root.join("plugin/abi/src"), &fixture.join("abi/src"));
+        copy_tree_if_changed(
+            &root.join("tests/providers/echo/src"),
+            &fixture.join("echo/src"),
+        );
+        if !fixture.join("Cargo.lock").exists() {
+            // Same dependency versions as the real workspace, without a registry lookup.
+            std::fs::copy(root.join("Cargo.lock"), fixture.join("Cargo.lock")).unwrap();
+        }
+        let status = cargo()
+            .current_dir(&fixture)
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "openclaw-echo-provider",
+                "--target-dir",
+            ])
+            .arg(fixture.join("target"))
+            .status()
+            .expect("running cargo build");
+        assert!(
+            status.success(),
+            "building the interface-2.0 fixture failed"
+        );
+        fixture
+            .join("target/debug")
+            .join(library_file("openclaw_echo_provider"))
+    })
+}
+
+fn write_if_changed(path: &Path, contents: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+}
+
+fn copy_tree_if_changed(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree_if_changed(&entry.path(), &target);
+        } else {
+            write_if_changed(&target, &std::fs::read_to_string(entry.path()).unwrap());
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! A sandboxed home for one test: a temporary `$HOME` and state directory, and `host-stub`
+//! runs with a cleared environment so nothing of the machine's (tokens, config) leaks in.
+
+use std::{
+    ffi::OsStr,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+};
+
+use tempfile::TempDir;
+
+use crate::artifacts;
+
+/// A fake Hugging Face token planted by tests that must prove a credential never leaks.
+pub const SENTINEL_TOKEN: &str = "hf_SENTINELxq7Zt3Lp9Vw2Rk5Nm8Bc4Dj6Fh1Gs0Ty";
+
+/// A temporary home with a state directory and a plugins directory.
+pub struct Sandbox {
+    dir: TempDir,
+    env: Vec<(String, String)>,
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts success and returns stdout.
+    pub fn ok(&self) -> &str {
+        assert_eq!(self.code, Some(0), "command failed:\n{self}");
+        &self.stdout
+    }
+
+    /// Asserts the exit code.
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit code:\n{self}");
+        self
+    }
+
+    /// Parses stdout as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.ok())
+            .unwrap_or_else(|err| panic!("stdout is not JSON ({err}):\n{self}"))
+    }
+
+    /// stdout and stderr together.
+    pub fn all_output(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+impl std::fmt::Display for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("openclaw-e2e-")
+            .tempdir()
+            .unwrap();
+        for sub in ["home", "home/.openclaw", "plugins"] {
+            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        }
+        Self {
+            dir,
+            env: Vec::new(),
+        }
+    }
+
+    /// The sandbox root.
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `$HOME`.
+    pub fn home(&self) -> PathBuf {
+        self.root().join("home")
+    }
+
+    /// `$OPENCLAW_STATE_DIR`.
+    pub fn state_dir(&self) -> PathBuf {
+        self.home().join(".openclaw")
+    }
+
+    /// A plugins directory for `--plugins-dir`.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.root().join("plugins")
+    }
+
+    /// Adds an environment variable for every later command.
+    pub fn set_env(&mut self, name: &str, value: &str) -> &mut Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// A `host-stub` command in this sandbox with a clean environment.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(&artifacts().host_stub);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home())
+            .env("OPENCLAW_STATE_DIR", self.state_dir())
+            .env("NO_COLOR", "1")
+            .current_dir(self.root())
+            .stdin(Stdio::null());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command
+    }
+
+    /// Runs `host-stub` with `args` and collects its output.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let output = self
+            .command()
+            .args(args)
+            .output()
+            .expect("running host-stub");
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
