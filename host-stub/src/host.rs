@@ -1,12 +1,16 @@
 //! One command's view of the world: where the state lives, the configuration, and the plugins
 //! found on the search path. Every CLI command starts by building a [`Host`].
 
-use std::path::PathBuf;
+use std::{collections::BTreeSet, path::PathBuf};
 
 use crate::{
     config::{Config, ConfigError},
+    credentials::{self, Credential, Lookup},
     discovery::{executable_dir, search_roots},
+    environment::{self, Imported},
     paths::StatePaths,
+    plugin::LoadedPlugin,
+    profiles::{ProfileError, ProfileStore},
     registry::{HostIdentity, LoadReport, Registry},
 };
 
@@ -28,6 +32,10 @@ pub struct Host {
     pub config: Config,
     pub plugins: LoadReport,
     pub identity: HostIdentity,
+    /// Variables imported into the environment (names only).
+    pub imported_env: Vec<Imported>,
+    /// Problems completing the environment.
+    pub env_warnings: Vec<String>,
 }
 
 impl Host {
@@ -45,12 +53,51 @@ impl Host {
         );
         let identity = HostIdentity::host_stub();
         let plugins = Registry::load(&roots, &identity);
+        // Before any plugin starts a thread: complete the environment with the names the
+        // plugins declare.
+        let expected: BTreeSet<String> = plugins
+            .registry
+            .plugins()
+            .iter()
+            .flat_map(|plugin| &plugin.auth_methods)
+            .flat_map(|method| method.env_vars.iter().map(|name| name.to_string()))
+            .collect();
+        let (imported_env, env_warnings) =
+            environment::complete(&paths.env_file(), &config, &expected);
         Ok(Self {
             paths,
             config,
             plugins,
             identity,
+            imported_env,
+            env_warnings,
         })
+    }
+
+    /// The credential store.
+    pub fn profiles(&self) -> Result<ProfileStore, ProfileError> {
+        ProfileStore::load(&self.paths.agent_dir())
+    }
+
+    /// The credential a call to `plugin` uses (see [`credentials`] for the order), given a value
+    /// from the command line, if any, as `(flag, value)`.
+    pub fn credential(
+        &self,
+        plugin: &LoadedPlugin,
+        explicit: Option<(&str, &str)>,
+    ) -> Result<Option<Credential>, ProfileError> {
+        let Some(method) = plugin.auth_method(None) else {
+            return Ok(None);
+        };
+        let profiles = self.profiles()?;
+        Ok(credentials::resolve(
+            method,
+            &Lookup {
+                explicit,
+                profiles: &profiles,
+                config: &self.config,
+            },
+        ))
     }
 
     /// The loaded plugins.

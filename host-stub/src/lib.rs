@@ -7,14 +7,21 @@
 //! no provider: flags, environment variables, default models and config patches all come from
 //! the plugins and their manifests.
 
+pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod discovery;
+pub mod environment;
+pub mod files;
 pub mod host;
 pub mod install;
 pub mod loader;
 pub mod logging;
 pub mod manifest;
+pub mod model_refs;
 pub mod paths;
 pub mod plugin;
+pub mod profiles;
+pub mod provider_settings;
 pub mod registry;

@@ -28,6 +28,8 @@ pub struct LoadedPlugin {
     pub library: PathBuf,
     /// Which search-path entry it came from.
     pub origin: Origin,
+    /// Its auth methods, read once at load.
+    pub auth_methods: Vec<AuthMethod>,
     module: ProviderModuleRef,
 }
 
@@ -55,15 +57,17 @@ impl LoadedPlugin {
         library: PathBuf,
         origin: Origin,
         module: ProviderModuleRef,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, ProviderError> {
+        let auth_methods = into_result((module.auth_methods())())?.into_vec();
+        Ok(Self {
             manifest,
             info,
             dir,
             library,
             origin,
+            auth_methods,
             module,
-        }
+        })
     }
 
     /// The provider id.
@@ -71,9 +75,15 @@ impl LoadedPlugin {
         self.info.id.as_str()
     }
 
-    /// The ways to authenticate with this provider.
-    pub fn auth_methods(&self) -> Result<Vec<AuthMethod>, ProviderError> {
-        into_result((self.module.auth_methods())()).map(|methods| methods.into_vec())
+    /// The auth method whose id or choice id is `id`, or the first one.
+    pub fn auth_method(&self, id: Option<&str>) -> Option<&AuthMethod> {
+        match id {
+            Some(id) => self
+                .auth_methods
+                .iter()
+                .find(|m| m.method_id.as_str() == id || m.choice_id.as_str() == id),
+            None => self.auth_methods.first(),
+        }
     }
 
     /// Checks a credential against the service.

@@ -123,7 +123,8 @@ impl Registry {
         };
         let manifest = read_manifest(&candidate.dir)
             .map_err(|err| refuse(&manifest_path, None, err.to_string()))?;
-        let id = Some(manifest.id.as_str());
+        let plugin_id = manifest.id.clone();
+        let id = Some(plugin_id.as_str());
         let Some(native) = manifest.native.clone() else {
             tracing::debug!(
                 "skipping {}: no native block (a plugin for another host)",
@@ -171,14 +172,16 @@ impl Registry {
         cross_check(&manifest, &info).map_err(|reason| refuse(&library, id, reason))?;
         module_init(module, context)
             .map_err(|err| refuse(&library, id, format!("its init() failed: {err}")))?;
-        Ok(Some(LoadedPlugin::new(
+        let plugin = LoadedPlugin::new(
             manifest,
             info,
             candidate.dir.clone(),
-            library,
+            library.clone(),
             candidate.origin,
             module,
-        )))
+        )
+        .map_err(|err| refuse(&library, id, format!("its auth_methods() failed: {err}")))?;
+        Ok(Some(plugin))
     }
 }
 

@@ -16,7 +16,7 @@ use openclaw_provider_abi::{
     catch_panics as guard,
 };
 
-use crate::{host_log, identity};
+use crate::{catalog, host_log, identity, refs};
 
 /// The root module abi_stable's loader looks up. Building it is cheap: no threads, no I/O.
 #[export_root_module]
@@ -76,15 +76,17 @@ extern "C" fn onboarding_result(
     guard("onboarding_result", || Err(unsupported("onboarding")))
 }
 
-extern "C" fn list_models(_request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
-    guard("list_models", || Err(unsupported("the model catalog")))
+extern "C" fn list_models(request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
+    guard("list_models", || catalog::list_models(request))
 }
 
 extern "C" fn resolve_ref(
-    _reference: RStr<'_>,
-    _known_models: RSlice<'_, ModelInfo>,
+    reference: RStr<'_>,
+    known_models: RSlice<'_, ModelInfo>,
 ) -> RResult<ResolvedModel, ProviderError> {
-    guard("resolve_ref", || Err(unsupported("model refs")))
+    guard("resolve_ref", || {
+        refs::resolve(reference.as_str(), known_models.as_slice())
+    })
 }
 
 extern "C" fn chat(_context: &CallContext, _request: RStr<'_>) -> RResult<RString, ProviderError> {

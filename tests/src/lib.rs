@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failure here is a test failure
 
 pub mod measure;
+pub mod mock_router;
 pub mod sandbox;
 
 use std::{
@@ -16,6 +17,7 @@ use std::{
     sync::OnceLock,
 };
 
+pub use mock_router::{MockRouter, Reply, StreamEnd, models_body};
 pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
 
 /// Paths of everything the tests run.

@@ -104,6 +104,40 @@ impl Sandbox {
         self.root().join("plugins")
     }
 
+    /// Writes the configuration file (`<state dir>/openclaw.json`).
+    pub fn write_config(&self, config: &serde_json::Value) {
+        std::fs::write(
+            self.state_dir().join("openclaw.json"),
+            serde_json::to_string_pretty(config).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// The agent directory (credential profiles, `models.json`).
+    pub fn agent_dir(&self) -> PathBuf {
+        self.state_dir().join("agents/main/agent")
+    }
+
+    /// Every file under the sandbox with its contents, for leak scans.
+    pub fn all_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    out.push((path, bytes));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.root(), &mut out);
+        out
+    }
+
     /// Adds an environment variable for every later command.
     pub fn set_env(&mut self, name: &str, value: &str) -> &mut Self {
         self.env.push((name.to_owned(), value.to_owned()));
@@ -119,8 +153,9 @@ impl Sandbox {
             .env("HOME", self.home())
             .env("OPENCLAW_STATE_DIR", self.state_dir())
             .env("NO_COLOR", "1")
-            .current_dir(self.root())
             .stdin(Stdio::null());
+        // No `current_dir`: with one, std falls back from posix_spawn to fork, and a forked
+        // child's peak RSS starts at the parent's — which would spoil the benchmarks.
         for (name, value) in &self.env {
             command.env(name, value);
         }

@@ -3,6 +3,9 @@
 //! Exit codes: `0` success, `1` the command failed (the message says why), `2` the command line
 //! itself was wrong (or, for commands that say so, required input is missing).
 
+mod auth;
+mod gateway;
+mod models;
 mod output;
 mod plugins;
 
@@ -39,6 +42,15 @@ pub enum Command {
     /// List, inspect and install provider plugins.
     #[command(subcommand)]
     Plugins(plugins::PluginsCommand),
+    /// Show and refresh model catalogs.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Run the catalog refresh loop.
+    #[command(subcommand)]
+    Gateway(gateway::GatewayCommand),
+    /// Show where credentials come from.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
 }
 
 /// A failure with the exit code it deserves.
@@ -102,6 +114,9 @@ pub fn run(cli: Cli) -> CliResult {
     };
     match cli.command {
         Command::Plugins(command) => plugins::run(command, &options),
+        Command::Models(command) => models::run(command, &options),
+        Command::Gateway(command) => gateway::run(command, &options),
+        Command::Auth(command) => auth::run(command, &options),
     }
 }
 
@@ -114,6 +129,12 @@ pub(crate) fn open_host(options: &HostOptions) -> Result<Host, Failure> {
     }
     for refusal in &host.plugins.refusals {
         eprintln!("error: plugin refused: {refusal}");
+    }
+    for warning in &host.env_warnings {
+        eprintln!("warning: {warning}");
+    }
+    for imported in &host.imported_env {
+        tracing::debug!("{} imported from {}", imported.name, imported.source);
     }
     Ok(host)
 }

@@ -24,9 +24,14 @@ pub fn print_table(table: &Table) {
     }
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// Prints a value as one line of JSON on stdout, streamed (catalogs can be megabytes; pipe
+/// through `jq` to read it).
 pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value)?;
-    println!("{text}");
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    out.flush()?;
     Ok(())
 }

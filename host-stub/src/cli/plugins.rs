@@ -154,10 +154,8 @@ fn inspect(options: &HostOptions, id: &str, json: bool) -> CliResult {
             "no plugin with id '{id}'; `host-stub plugins list` shows what is installed"
         )));
     };
-    let methods = plugin
-        .auth_methods()
-        .map_err(|err| Failure::new(format!("{id}: auth_methods failed: {err}")))?;
-    let method_views: Vec<AuthMethodView> = methods
+    let method_views: Vec<AuthMethodView> = plugin
+        .auth_methods
         .iter()
         .map(|m| AuthMethodView {
             provider: m.provider_id.as_str(),

@@ -1,0 +1,117 @@
+//! `host-stub auth status [--provider ID] [--json]`: for each provider, every place a credential
+//! can come from, in precedence order, with a masked value — and which one calls use.
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{CliResult, models::selected, open_host, output::print_json};
+use crate::{
+    credentials::{self, Candidate, CredentialSource, Lookup},
+    host::HostOptions,
+};
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Show where each provider's credential comes from (values masked).
+    Status {
+        /// Only this provider.
+        #[arg(long, value_name = "ID")]
+        provider: Option<String>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
+    let AuthCommand::Status { provider, json } = command;
+    let host = open_host(options)?;
+    let profiles = host.profiles()?;
+    let mut report = Vec::new();
+    for plugin in selected(&host, provider.as_deref())? {
+        for method in &plugin.auth_methods {
+            let candidates = credentials::candidates(
+                method,
+                &Lookup {
+                    explicit: None,
+                    profiles: &profiles,
+                    config: &host.config,
+                },
+            );
+            let active = candidates.iter().position(Candidate::usable);
+            let warnings = mismatch_warnings(&candidates);
+            if json {
+                report.push(json!({
+                    "provider": plugin.id(),
+                    "method": method.choice_id.as_str(),
+                    "active": active.map(|i| &candidates[i]),
+                    "candidates": candidates,
+                    "warnings": warnings,
+                }));
+                continue;
+            }
+            println!("{} ({}):", plugin.id(), method.label);
+            match active {
+                Some(i) => println!(
+                    "  using {} from {}",
+                    candidates[i].masked.as_deref().unwrap_or("?"),
+                    candidates[i].source
+                ),
+                None => println!(
+                    "  no credential: pass {}, onboard, or set {}",
+                    method.cli_flag,
+                    method
+                        .env_vars
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
+            }
+            for (index, candidate) in candidates.iter().enumerate() {
+                let marker = if Some(index) == active { "*" } else { " " };
+                let value = candidate
+                    .masked
+                    .clone()
+                    .or_else(|| candidate.note.clone())
+                    .unwrap_or_default();
+                println!("  {marker} {}: {value}", candidate.source);
+            }
+            for warning in warnings {
+                println!("  warning: {warning}");
+            }
+        }
+    }
+    if json {
+        print_json(&json!({ "providers": report }))?;
+    }
+    Ok(())
+}
+
+/// A stored profile and the environment disagreeing is a classic surprise: say so.
+fn mismatch_warnings(candidates: &[Candidate]) -> Vec<String> {
+    let profile = candidates.iter().find(|c| {
+        c.usable()
+            && matches!(
+                c.source,
+                CredentialSource::Profile { .. } | CredentialSource::ProfileEnvRef { .. }
+            )
+    });
+    let Some(profile) = profile else {
+        return Vec::new();
+    };
+    candidates
+        .iter()
+        .filter(|c| matches!(c.source, CredentialSource::Env { .. }) && c.usable())
+        .filter(|env| !env.same_secret(profile))
+        .map(|env| {
+            format!(
+                "{} holds a different token ({}) than {} ({}); calls use the profile's",
+                env.source,
+                env.masked.as_deref().unwrap_or("?"),
+                profile.source,
+                profile.masked.as_deref().unwrap_or("?")
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,150 @@
+//! The model catalog: built-in, or discovered live from the router's `GET /models`.
+//!
+//! Modes (see `DiscoveryMode`): *static* never touches the network; *advisory* (pickers) returns
+//! the live list or, on any failure, the built-in list with the reason; *strict* (runtime
+//! refresh) returns the live list — an empty one stays empty — or the error, so the caller can
+//! tell "no models" from "could not ask" and keep its last good catalog. Without a token there
+//! is no request at all: the built-in list, with the reason.
+
+pub mod builtin;
+pub mod policy;
+pub mod projection;
+pub mod wire;
+
+use std::time::{Duration, Instant};
+
+use openclaw_provider_abi::{
+    CallContext, Catalog, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode, ModelInfo,
+    ProviderError, abi_stable::std_types::RString,
+};
+
+use crate::{
+    environment, errors,
+    http::{self, Deadlines},
+    runtime,
+};
+
+/// Discovery deadlines unless the caller sets others: the list is large and the router slow to
+/// build it (OpenClaw's 10 s default was too short for its users).
+const DISCOVERY_DEADLINES: Deadlines = Deadlines {
+    connect: runtime::DEFAULT_CONNECT_TIMEOUT,
+    first_byte: Duration::from_secs(30),
+    idle: Duration::from_secs(30),
+    overall: Duration::from_secs(30),
+};
+
+/// The most bytes of model list read unless the caller sets another cap. A realistic 5,000-model
+/// list is about 5 MB; OpenClaw's 4 MiB cap fails it.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Answers `list_models`.
+pub fn list_models(request: &CatalogRequest) -> Result<Catalog, ProviderError> {
+    let mode = request.mode;
+    if mode == DiscoveryMode::STATIC {
+        return Ok(built_in("the built-in catalog was requested"));
+    }
+    if request.context.credential.is_none() {
+        return Ok(built_in(
+            "no Hugging Face token is configured, and discovery needs one",
+        ));
+    }
+    if let Some(switch) = environment::offline_switch() {
+        let error = ProviderError::new(
+            ErrorCode::OFFLINE,
+            format!("{switch} is set, so the model list was not fetched"),
+        );
+        return match mode {
+            DiscoveryMode::STRICT => Err(error),
+            _ => Ok(built_in(&error.message)),
+        };
+    }
+    let cap = match request.max_body_bytes {
+        0 => DEFAULT_MAX_BODY_BYTES,
+        cap => cap,
+    };
+    let discovered = runtime::block_on(discover(&request.context, cap))?;
+    match (mode, discovered) {
+        (DiscoveryMode::STRICT, result) => result.map(|models| Catalog {
+            source: CatalogSource::LIVE,
+            models: models.into(),
+            fallback_reason: RString::new(),
+        }),
+        (_, Ok(models)) if models.is_empty() => Ok(built_in("the router listed no models")),
+        (_, Ok(models)) => Ok(Catalog {
+            source: CatalogSource::LIVE,
+            models: models.into(),
+            fallback_reason: RString::new(),
+        }),
+        (_, Err(error)) => {
+            log::info!("discovery failed, using the built-in catalog: {error}");
+            Ok(built_in(&format!("discovery failed: {error}")))
+        }
+    }
+}
+
+fn built_in(reason: &str) -> Catalog {
+    Catalog {
+        source: CatalogSource::BUILT_IN,
+        models: builtin::builtin_catalog().into(),
+        fallback_reason: reason.into(),
+    }
+}
+
+/// `GET {base}/models` with the token, read under the cap, parsed and projected.
+async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, ProviderError> {
+    let deadlines = Deadlines::from_timeouts(&context.timeouts, DISCOVERY_DEADLINES);
+    let started = Instant::now();
+    let until = started + deadlines.overall;
+    let url = http::endpoint(&http::base_url(context)?, "models")?;
+    let secret = context
+        .credential
+        .as_ref()
+        .map(|s| s.expose())
+        .into_option();
+    let client = runtime::http_client(deadlines.connect)?;
+    let mut request = client
+        .get(url.clone())
+        .header(reqwest::header::USER_AGENT, crate::host_log::user_agent())
+        .header(reqwest::header::ACCEPT, "application/json");
+    if let Some(secret) = secret {
+        request = request.bearer_auth(secret);
+    }
+    let work = async {
+        let response = http::send(request, &deadlines, &url, "listing models").await?;
+        let status = response.status().as_u16();
+        if !response.status().is_success() {
+            let headers = response.headers().clone();
+            // Read a bounded error body; the message only needs its start.
+            let body = http::read_body_capped(response, 64 * 1024, &deadlines, until, &url)
+                .await
+                .unwrap_or_default();
+            return Err(errors::from_response(
+                status,
+                &headers,
+                &body,
+                errors::Operation::Discovery,
+                secret,
+            ));
+        }
+        let body = http::read_body_capped(response, cap, &deadlines, until, &url).await?;
+        let fetched = started.elapsed();
+        let mut projector = projection::Projector::default();
+        let rows = wire::visit_model_list(&body, &mut |row| projector.push(&row))?;
+        let models = projector.finish();
+        log::debug!(
+            "discovered {} models ({rows} rows, {} bytes) in {} ms",
+            models.len(),
+            body.len(),
+            fetched.as_millis()
+        );
+        Ok(models)
+    };
+    match tokio::time::timeout(deadlines.overall, work).await {
+        Ok(result) => result,
+        Err(_) => Err(http::deadline_error(
+            "the model list",
+            deadlines.overall,
+            &url,
+        )),
+    }
+}

@@ -1,0 +1,467 @@
+//! Turning what the router (or the Hub) answered into a [`ProviderError`] a person can act on.
+//!
+//! Error bodies come in several shapes: `{"error":"…"}` (Hub and auth layer),
+//! `{"error":{"message","type","code"}}` (router validation, OpenAI-compatible upstreams),
+//! `{"error":["…"]}`, `{"message":"…"}`, `{"detail":"…"}`, plain text, and the `X-Error-Message`
+//! header. Whatever the shape, the code comes from the status (and, for 400, the upstream code),
+//! and the message says what to do. Upstream text is trimmed to one short line and scrubbed of
+//! anything that looks like a token.
+
+use openclaw_provider_abi::{ErrorCode, ProviderError};
+use serde_json::Value;
+
+use crate::identity::{REQUIRED_PERMISSION, REQUIRED_PERMISSION_LABEL, TOKEN_URL};
+
+/// Where token permissions are edited.
+pub const TOKEN_SETTINGS_URL: &str = "https://huggingface.co/settings/tokens";
+/// Where credits are managed.
+pub const BILLING_URL: &str = "https://huggingface.co/settings/billing";
+/// Where a user enables and orders inference providers.
+pub const PROVIDER_SETTINGS_URL: &str = "https://huggingface.co/settings/inference-providers";
+
+/// The longest piece of upstream text quoted in a message.
+const MAX_QUOTE: usize = 300;
+
+/// What was being done, so the message can say what failed and what to try.
+#[derive(Clone, Copy, Debug)]
+pub enum Operation<'a> {
+    /// Listing models.
+    Discovery,
+    /// Checking a token.
+    Validation,
+    /// A chat request for this model id.
+    Chat { model: &'a str },
+}
+
+/// What an error body said, in whatever shape it came.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct UpstreamError {
+    pub message: Option<String>,
+    pub kind: Option<String>,
+    pub code: Option<String>,
+}
+
+/// Reads an error body: JSON in any of the known shapes, else the text itself.
+pub fn parse_error_body(body: &[u8]) -> UpstreamError {
+    let Ok(json) = serde_json::from_slice::<Value>(body) else {
+        let text = String::from_utf8_lossy(body).trim().to_owned();
+        return UpstreamError {
+            message: (!text.is_empty()).then_some(text),
+            ..UpstreamError::default()
+        };
+    };
+    from_json(&json)
+}
+
+/// Reads an error from a JSON value (a body, or an `error` event inside a stream).
+pub fn from_json(json: &Value) -> UpstreamError {
+    let text = |value: &Value| value.as_str().map(str::to_owned);
+    let scalar = |value: &Value| match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let mut found = UpstreamError::default();
+    match json.get("error") {
+        Some(Value::String(message)) => found.message = Some(message.clone()),
+        Some(Value::Object(object)) => {
+            found.message = object.get("message").and_then(text);
+            found.kind = object.get("type").and_then(text);
+            found.code = object.get("code").and_then(scalar);
+        }
+        Some(Value::Array(items)) => {
+            let joined: Vec<String> = items.iter().filter_map(text).collect();
+            found.message = (!joined.is_empty()).then(|| joined.join("; "));
+        }
+        _ => {}
+    }
+    if found.message.is_none() {
+        found.message = ["message", "detail", "error_description"]
+            .iter()
+            .find_map(|key| json.get(*key).and_then(text));
+    }
+    if found.kind.is_none() {
+        found.kind = json.get("error_type").and_then(text);
+    }
+    if found.message.is_none() && !json.is_null() {
+        found.message = Some(json.to_string());
+    }
+    found
+}
+
+/// Removes anything shaped like a Hugging Face token, and `secret` itself, from upstream text.
+pub fn redact(text: &str, secret: Option<&str>) -> String {
+    let mut cleaned = match secret {
+        Some(secret) if !secret.is_empty() => text.replace(secret, "[redacted]"),
+        _ => text.to_owned(),
+    };
+    for prefix in ["hf_", "api_org_"] {
+        let mut out = String::with_capacity(cleaned.len());
+        let mut rest = cleaned.as_str();
+        while let Some(start) = rest.find(prefix) {
+            let tail = &rest[start + prefix.len()..];
+            let run = tail
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap_or(tail.len());
+            out.push_str(&rest[..start]);
+            if run >= 8 {
+                out.push_str("[redacted]");
+            } else {
+                out.push_str(&rest[start..start + prefix.len() + run]);
+            }
+            rest = &tail[run..];
+        }
+        out.push_str(rest);
+        cleaned = out;
+    }
+    cleaned
+}
+
+/// Upstream text fit to quote: one line, bounded, scrubbed.
+pub fn quote(text: &str, secret: Option<&str>) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut quoted = redact(&one_line, secret);
+    if quoted.chars().count() > MAX_QUOTE {
+        quoted = quoted.chars().take(MAX_QUOTE).collect::<String>() + "…";
+    }
+    quoted
+}
+
+/// Parses `Retry-After`: delay seconds or an HTTP date.
+pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<u64> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then_some((seconds * 1000.0) as u64);
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(now)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0),
+    )
+}
+
+/// The error for a non-success HTTP response.
+pub fn from_response(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    operation: Operation<'_>,
+    secret: Option<&str>,
+) -> ProviderError {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut upstream = parse_error_body(body);
+    if let Some(message) = header("x-error-message") {
+        upstream.message = Some(message.to_owned());
+    }
+    if upstream.code.is_none() {
+        upstream.code = header("x-error-code").map(str::to_owned);
+    }
+    let retry_after = header("retry-after")
+        .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()));
+    let mut error = classify(status, &upstream, operation, secret).with_status(status);
+    if matches!(status, 429 | 500..=599)
+        && let Some(millis) = retry_after
+    {
+        error = error.with_retry_after_ms(millis);
+    }
+    let mut details = serde_json::Map::new();
+    for (key, value) in [
+        ("upstream_code", upstream.code.as_deref()),
+        ("upstream_type", upstream.kind.as_deref()),
+        ("request_id", header("x-request-id")),
+        ("serving_provider", header("x-inference-provider")),
+    ] {
+        if let Some(value) = value {
+            details.insert(key.into(), Value::String(quote(value, secret)));
+        }
+    }
+    if !details.is_empty() {
+        error = error.with_details(&Value::Object(details));
+    }
+    error
+}
+
+fn classify(
+    status: u16,
+    upstream: &UpstreamError,
+    operation: Operation<'_>,
+    secret: Option<&str>,
+) -> ProviderError {
+    let said = upstream
+        .message
+        .as_deref()
+        .map(|m| format!(" (the service said: {})", quote(m, secret)))
+        .unwrap_or_default();
+    let lower = upstream.message.as_deref().unwrap_or("").to_lowercase();
+    let model = match operation {
+        Operation::Chat { model } => Some(model),
+        _ => None,
+    };
+    let model_not_supported = upstream.code.as_deref() == Some("model_not_supported")
+        || lower.contains("not supported by any provider");
+    match status {
+        401 => ProviderError::new(
+            ErrorCode::UNAUTHORIZED,
+            format!(
+                "Hugging Face rejected the token{said}. Check that it is still valid at \
+                 {TOKEN_SETTINGS_URL} and onboard again with a working one."
+            ),
+        ),
+        403 if lower.contains("access")
+            && lower.contains("model")
+            && !lower.contains("permission") =>
+        {
+            ProviderError::new(
+                ErrorCode::FORBIDDEN,
+                format!(
+                    "the token may not use this model{said}. If the model is gated, accept its \
+                     terms on its Hugging Face page."
+                ),
+            )
+        }
+        403 => ProviderError::new(
+            ErrorCode::FORBIDDEN,
+            format!(
+                "the token lacks the \"{REQUIRED_PERMISSION_LABEL}\" permission \
+                 ({REQUIRED_PERMISSION}){said}. Add it to the token at {TOKEN_SETTINGS_URL}, or \
+                 create a fine-grained token with it: {TOKEN_URL}"
+            ),
+        ),
+        402 => ProviderError::new(
+            ErrorCode::PAYMENT_REQUIRED,
+            format!(
+                "your Hugging Face credits for Inference Providers are used up{said}. Add credits \
+                 or upgrade at {BILLING_URL}."
+            ),
+        ),
+        400 if model_not_supported => ProviderError::new(
+            ErrorCode::MODEL_NOT_SUPPORTED,
+            format!(
+                "{} is not served by any inference provider you have enabled{said}. \
+                 `models list --refresh` shows what the router serves; enable providers at \
+                 {PROVIDER_SETTINGS_URL}.",
+                model
+                    .map(|m| format!("model {m}"))
+                    .unwrap_or_else(|| "the model".into())
+            ),
+        ),
+        404 if model.is_some() => ProviderError::new(
+            ErrorCode::MODEL_NOT_FOUND,
+            format!(
+                "model {} was not found{said}. `models list --refresh` shows the models the \
+                 router serves.",
+                model.unwrap_or_default()
+            ),
+        ),
+        404 => ProviderError::new(
+            ErrorCode::INVALID_RESPONSE,
+            format!(
+                "{} was not found at the configured base URL{said}; check \
+                 models.providers.huggingface.baseUrl.",
+                match operation {
+                    Operation::Discovery => "the model list",
+                    _ => "the endpoint",
+                }
+            ),
+        ),
+        429 => ProviderError::new(
+            ErrorCode::RATE_LIMITED,
+            format!("Hugging Face is rate-limiting these requests{said}; wait and try again."),
+        ),
+        500..=599 => ProviderError::new(
+            ErrorCode::UPSTREAM,
+            format!(
+                "the inference service failed with HTTP {status}{said}; try again, or pick \
+                 another provider with a `:<provider>` suffix."
+            ),
+        ),
+        400..=499 => ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("the request was refused (HTTP {status}){said}."),
+        ),
+        _ => ProviderError::new(
+            ErrorCode::INVALID_RESPONSE,
+            format!("unexpected HTTP {status} from the service{said}."),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../tests/fixtures/hf-router")
+                .join(name),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn parses_every_envelope() {
+        let cases: [(&[u8], Option<&str>, Option<&str>); 7] = [
+            (br#"{"error":"Invalid username or password."}"#, Some("Invalid username or password."), None),
+            (
+                br#"{"error":{"message":"m","type":"invalid_request_error","param":"model","code":"model_not_supported"}}"#,
+                Some("m"),
+                Some("model_not_supported"),
+            ),
+            (br#"{"error":["a","b"]}"#, Some("a; b"), None),
+            (br#"{"message":"plain message"}"#, Some("plain message"), None),
+            (br#"{"detail":"fastapi says no"}"#, Some("fastapi says no"), None),
+            (b"Failed to deserialize the JSON body", Some("Failed to deserialize the JSON body"), None),
+            (br#"{"error":{"message":"x","code":429}}"#, Some("x"), Some("429")),
+        ];
+        for (body, message, code) in cases {
+            let parsed = parse_error_body(body);
+            assert_eq!(
+                parsed.message.as_deref(),
+                message,
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+            assert_eq!(parsed.code.as_deref(), code);
+        }
+    }
+
+    #[test]
+    fn captured_error_bodies_parse() {
+        for (file, expected) in [
+            (
+                "error.401.router-hf-inference.json",
+                "Invalid username or password.",
+            ),
+            (
+                "error.500.router-together.upstream-server-error.json",
+                "Internal server error",
+            ),
+            (
+                "error.422.inference-proxy-tgi.text-plain.txt",
+                "Failed to deserialize",
+            ),
+            (
+                "error.422.api-inference-tgi.validation.json",
+                "Input validation error",
+            ),
+            (
+                "error.429.api-inference-legacy.rate-limit.json",
+                "Rate limit reached",
+            ),
+            (
+                "error.503.router-hf-inference.model-loading.json",
+                "currently loading",
+            ),
+        ] {
+            let parsed = parse_error_body(&fixture(file));
+            assert!(
+                parsed.message.as_deref().unwrap_or("").contains(expected),
+                "{file}: {parsed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn statuses_map_to_codes_with_actionable_messages() {
+        let empty = HeaderMap::new();
+        let chat = Operation::Chat { model: "org/m" };
+        let code = |status, body: &[u8], op| from_response(status, &empty, body, op, None);
+        assert_eq!(code(401, b"{}", chat).code, ErrorCode::UNAUTHORIZED);
+        let forbidden = code(
+            403,
+            br#"{"error":"This authentication method does not have sufficient permissions to call Inference Providers on behalf of user x"}"#,
+            chat,
+        );
+        assert_eq!(forbidden.code, ErrorCode::FORBIDDEN);
+        assert!(
+            forbidden
+                .message
+                .contains("Make calls to Inference Providers")
+        );
+        assert!(forbidden.message.contains("inference.serverless.write"));
+        assert!(forbidden.message.contains("settings/tokens"));
+        let payment = code(
+            402,
+            b"You have exceeded your monthly included credits",
+            chat,
+        );
+        assert_eq!(payment.code, ErrorCode::PAYMENT_REQUIRED);
+        assert!(payment.message.contains("credits"));
+        let unsupported = code(
+            400,
+            br#"{"error":{"message":"The requested model 'org/m' is not supported by any provider you have enabled.","type":"invalid_request_error","param":"model","code":"model_not_supported"}}"#,
+            chat,
+        );
+        assert_eq!(unsupported.code, ErrorCode::MODEL_NOT_SUPPORTED);
+        assert!(
+            unsupported.message.contains("org/m") && unsupported.message.contains("models list")
+        );
+        assert_eq!(code(404, b"", chat).code, ErrorCode::MODEL_NOT_FOUND);
+        assert_eq!(
+            code(404, b"", Operation::Discovery).code,
+            ErrorCode::INVALID_RESPONSE
+        );
+        assert_eq!(code(422, b"bad", chat).code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(code(400, b"bad", chat).code, ErrorCode::INVALID_REQUEST);
+        assert_eq!(code(429, b"", chat).code, ErrorCode::RATE_LIMITED);
+        for status in [500, 502, 503, 504] {
+            assert_eq!(code(status, b"", chat).code, ErrorCode::UPSTREAM);
+        }
+        assert_eq!(code(302, b"", chat).code, ErrorCode::INVALID_RESPONSE);
+        for err in [payment, unsupported, forbidden] {
+            assert!(err.http_status > 0);
+            assert!(!err.message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn headers_add_message_retry_hint_and_details() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-error-message", HeaderValue::from_static("from header"));
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        headers.insert("x-request-id", HeaderValue::from_static("Root=1-abc"));
+        let err = from_response(
+            429,
+            &headers,
+            br#"{"error":"body"}"#,
+            Operation::Discovery,
+            None,
+        );
+        assert!(err.message.contains("from header"));
+        assert_eq!(err.retry_after_ms.into_option(), Some(2000));
+        assert!(err.details_json.contains("Root=1-abc"));
+        // Retry-After on a success-like status is ignored.
+        let err = from_response(400, &headers, b"", Operation::Discovery, None);
+        assert_eq!(err.retry_after_ms.into_option(), None);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_dates() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after("3", now), Some(3000));
+        assert_eq!(parse_retry_after("0.5", now), Some(500));
+        let later = httpdate::fmt_http_date(now + std::time::Duration::from_secs(7));
+        assert_eq!(parse_retry_after(&later, now), Some(7000));
+        let earlier = httpdate::fmt_http_date(now - std::time::Duration::from_secs(7));
+        assert_eq!(parse_retry_after(&earlier, now), Some(0));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+    }
+
+    #[test]
+    fn tokens_never_survive_quoting() {
+        let secret = "hf_SECRETsecretSECRETsecret1234";
+        let text =
+            format!("bad token {secret} and hf_abcdefghijklmnop but hf_short ok\nsecond line");
+        let quoted = quote(&text, Some(secret));
+        assert!(!quoted.contains(secret));
+        assert!(!quoted.contains("hf_abcdefghijklmnop"));
+        assert!(quoted.contains("hf_short"));
+        assert!(!quoted.contains('\n'));
+        let long = "x".repeat(1000);
+        assert!(quote(&long, None).chars().count() <= MAX_QUOTE + 1);
+    }
+}

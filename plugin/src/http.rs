@@ -1,0 +1,289 @@
+//! HTTP plumbing shared by discovery, validation and chat: which base URL to use and whether it
+//! is safe to send a token to, deadlines, reading a body incrementally under a size cap, and
+//! turning transport failures into [`ProviderError`]s that name no URL path and no credential.
+
+use std::time::{Duration, Instant};
+
+use openclaw_provider_abi::{CallContext, ErrorCode, ProviderError, Timeouts};
+use reqwest::Url;
+
+use crate::identity::DEFAULT_BASE_URL;
+
+/// Deadlines of one operation, with defaults filled in.
+#[derive(Clone, Copy, Debug)]
+pub struct Deadlines {
+    pub connect: Duration,
+    pub first_byte: Duration,
+    pub idle: Duration,
+    pub overall: Duration,
+}
+
+impl Deadlines {
+    /// The caller's timeouts, where set, else `defaults`.
+    pub fn from_timeouts(timeouts: &Timeouts, defaults: Deadlines) -> Self {
+        let pick = |ms: u64, default: Duration| {
+            if ms == 0 {
+                default
+            } else {
+                Duration::from_millis(ms)
+            }
+        };
+        Self {
+            connect: pick(timeouts.connect_ms, defaults.connect),
+            first_byte: pick(timeouts.first_byte_ms, defaults.first_byte),
+            idle: pick(timeouts.idle_ms, defaults.idle),
+            overall: pick(timeouts.overall_ms, defaults.overall),
+        }
+    }
+}
+
+/// The router base URL for a call: the context's override, else the default. Plain `http://` is
+/// refused unless the host is a loopback address, so a token never crosses a network in clear.
+pub fn base_url(context: &CallContext) -> Result<Url, ProviderError> {
+    let configured = context
+        .base_url
+        .as_ref()
+        .map(|url| url.as_str().trim())
+        .filter(|url| !url.is_empty())
+        .unwrap_or(DEFAULT_BASE_URL);
+    checked_url(configured)
+}
+
+/// Parses a service URL and applies the transport rule of [`base_url`].
+pub fn checked_url(text: &str) -> Result<Url, ProviderError> {
+    let url = Url::parse(text).map_err(|err| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("the base URL {text:?} is not a valid URL ({err})"),
+        )
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!(
+                "refusing plain http:// to {}: the token would travel unencrypted. Use https:// \
+                 (plain http is only allowed for loopback addresses).",
+                url.host_str().unwrap_or("?")
+            ),
+        )),
+        other => Err(ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("the base URL must be https:// (got {other}://)"),
+        )),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// `base` + `/path`, whatever trailing slash `base` has.
+pub fn endpoint(base: &Url, path: &str) -> Result<Url, ProviderError> {
+    let joined = format!(
+        "{}/{}",
+        base.as_str().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    Url::parse(&joined).map_err(|err| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("bad endpoint URL: {err}"),
+        )
+    })
+}
+
+/// `host[:port]` of a URL, for messages (never the path or query).
+pub fn origin(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        _ => "?".to_owned(),
+    }
+}
+
+/// The text of a reqwest error and its causes, without the URL.
+pub fn error_text(err: &reqwest::Error) -> String {
+    use std::error::Error;
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// A transport failure (no HTTP status) as an error naming the origin only.
+pub fn transport_error(err: reqwest::Error, url: &Url, doing: &str) -> ProviderError {
+    let err = err.without_url();
+    let detail = error_text(&err);
+    let origin = origin(url);
+    if err.is_timeout() {
+        ProviderError::new(
+            ErrorCode::TIMEOUT,
+            format!("timed out while {doing} at {origin}: {detail}"),
+        )
+    } else if err.is_connect() {
+        ProviderError::new(
+            ErrorCode::NETWORK,
+            format!("cannot connect to {origin} while {doing}: {detail}"),
+        )
+    } else {
+        ProviderError::new(
+            ErrorCode::NETWORK,
+            format!("the connection to {origin} failed while {doing}: {detail}"),
+        )
+    }
+}
+
+/// The error for a deadline that passed.
+pub fn deadline_error(what: &str, after: Duration, url: &Url) -> ProviderError {
+    ProviderError::new(
+        ErrorCode::TIMEOUT,
+        format!(
+            "{what} from {} took longer than {} ms",
+            origin(url),
+            after.as_millis()
+        ),
+    )
+}
+
+/// Sends a request and waits for the response headers, within the first-byte deadline.
+pub async fn send(
+    request: reqwest::RequestBuilder,
+    deadlines: &Deadlines,
+    url: &Url,
+    doing: &str,
+) -> Result<reqwest::Response, ProviderError> {
+    match tokio::time::timeout(deadlines.first_byte, request.send()).await {
+        Ok(Ok(response)) => Ok(response),
+        Ok(Err(err)) => Err(transport_error(err, url, doing)),
+        Err(_) => Err(deadline_error("the response", deadlines.first_byte, url)),
+    }
+}
+
+/// Reads a whole body, chunk by chunk, refusing more than `cap` bytes, a silence longer than the
+/// idle deadline, and anything past `until`.
+pub async fn read_body_capped(
+    mut response: reqwest::Response,
+    cap: u64,
+    deadlines: &Deadlines,
+    until: Instant,
+    url: &Url,
+) -> Result<Vec<u8>, ProviderError> {
+    if let Some(length) = response.content_length()
+        && length > cap
+    {
+        return Err(too_large(cap, length));
+    }
+    let expected = response.content_length().unwrap_or(64 * 1024).min(cap) as usize;
+    let mut body = Vec::with_capacity(expected);
+    loop {
+        let remaining = until.saturating_duration_since(Instant::now());
+        let wait = deadlines.idle.min(remaining);
+        match tokio::time::timeout(wait, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                if body.len() as u64 + chunk.len() as u64 > cap {
+                    return Err(too_large(cap, body.len() as u64 + chunk.len() as u64));
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Ok(None)) => return Ok(body),
+            Ok(Err(err)) => return Err(transport_error(err, url, "reading the response")),
+            Err(_) if remaining <= deadlines.idle => {
+                return Err(deadline_error("the response", deadlines.overall, url));
+            }
+            Err(_) => {
+                return Err(ProviderError::new(
+                    ErrorCode::TIMEOUT,
+                    format!(
+                        "{} went silent for more than {} ms in the middle of the response",
+                        origin(url),
+                        deadlines.idle.as_millis()
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn too_large(cap: u64, seen: u64) -> ProviderError {
+    ProviderError::new(
+        ErrorCode::INVALID_RESPONSE,
+        format!(
+            "the response is larger than the {cap}-byte cap (at least {seen} bytes); raise \
+             discovery.maxBodyBytes in the plugin configuration if this is expected"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        for ok in [
+            "https://router.huggingface.co/v1",
+            "http://127.0.0.1:8080/v1",
+            "http://[::1]:9/v1",
+            "http://localhost:1/v1",
+        ] {
+            assert!(checked_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://router.huggingface.co/v1",
+            "http://10.0.0.1/v1",
+            "ftp://x/v1",
+            "not a url",
+        ] {
+            let err = checked_url(bad).unwrap_err();
+            assert_eq!(err.code, ErrorCode::INVALID_REQUEST, "{bad}");
+        }
+    }
+
+    #[test]
+    fn endpoints_join_whatever_the_slashes() {
+        let base = Url::parse("http://127.0.0.1:1/v1/").unwrap();
+        assert_eq!(
+            endpoint(&base, "/models").unwrap().as_str(),
+            "http://127.0.0.1:1/v1/models"
+        );
+        let base = Url::parse("http://127.0.0.1:1/v1").unwrap();
+        assert_eq!(
+            endpoint(&base, "models").unwrap().as_str(),
+            "http://127.0.0.1:1/v1/models"
+        );
+        assert_eq!(origin(&base), "127.0.0.1:1");
+    }
+
+    #[test]
+    fn deadlines_fill_defaults() {
+        let defaults = Deadlines {
+            connect: Duration::from_secs(1),
+            first_byte: Duration::from_secs(2),
+            idle: Duration::from_secs(3),
+            overall: Duration::from_secs(4),
+        };
+        let d = Deadlines::from_timeouts(
+            &Timeouts {
+                overall_ms: 10,
+                ..Timeouts::default()
+            },
+            defaults,
+        );
+        assert_eq!(d.overall, Duration::from_millis(10));
+        assert_eq!(d.connect, Duration::from_secs(1));
+    }
+}

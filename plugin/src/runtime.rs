@@ -1,0 +1,83 @@
+//! The plugin's own async runtime and HTTP clients.
+//!
+//! A `cdylib` carries its own copy of tokio, so the host's runtime (if it has one) is invisible
+//! here: the plugin starts a small multi-threaded runtime on first use and never shuts it down
+//! (the library is never unloaded). Every entry point is blocking for the host and runs its work
+//! through [`block_on`]. Nothing here starts at load time.
+
+use std::{collections::HashMap, sync::Mutex, time::Duration};
+
+use once_cell::sync::OnceCell;
+use openclaw_provider_abi::{ErrorCode, ProviderError};
+use reqwest::redirect;
+use tokio::runtime::Runtime;
+
+static RUNTIME: OnceCell<Runtime> = OnceCell::new();
+static CLIENTS: Mutex<Option<HashMap<u64, reqwest::Client>>> = Mutex::new(None);
+
+/// Connect timeout when the caller sets none.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most redirects followed within one origin.
+const MAX_REDIRECTS: usize = 5;
+
+/// The plugin's runtime, started on first use.
+pub fn runtime() -> Result<&'static Runtime, ProviderError> {
+    RUNTIME.get_or_try_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("openclaw-hf")
+            .enable_all()
+            .build()
+            .map_err(|err| {
+                ProviderError::new(
+                    ErrorCode::INTERNAL,
+                    format!("cannot start the plugin's async runtime: {err}"),
+                )
+            })
+    })
+}
+
+/// Runs a future to completion on the plugin's runtime, blocking the calling (host) thread.
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, ProviderError> {
+    Ok(runtime()?.block_on(future))
+}
+
+/// An HTTP client with the given connect timeout, shared by every call that asks for the same one
+/// (connection pools are per client). Redirects are followed only within the same origin, so a
+/// bearer token never travels to another host.
+pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ProviderError> {
+    let key = connect_timeout.as_millis() as u64;
+    let mut clients = CLIENTS.lock().map_err(|_| {
+        ProviderError::new(ErrorCode::INTERNAL, "the HTTP client cache is poisoned")
+    })?;
+    let clients = clients.get_or_insert_with(HashMap::new);
+    if let Some(client) = clients.get(&key) {
+        return Ok(client.clone());
+    }
+    let client = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .redirect(redirect::Policy::custom(|attempt| {
+            let same_origin = attempt.previous().first().is_some_and(|first| {
+                first.scheme() == attempt.url().scheme()
+                    && first.host_str() == attempt.url().host_str()
+                    && first.port_or_known_default() == attempt.url().port_or_known_default()
+            });
+            if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        }))
+        .build()
+        .map_err(|err| {
+            ProviderError::new(
+                ErrorCode::INTERNAL,
+                format!(
+                    "cannot build the HTTP client: {}",
+                    crate::http::error_text(&err)
+                ),
+            )
+        })?;
+    clients.insert(key, client.clone());
+    Ok(client)
+}

@@ -1,0 +1,526 @@
+//! A loopback stand-in for the Hugging Face router and Hub, for tests and benchmarks.
+//!
+//! It is a small HTTP/1.1 server written directly on tokio sockets rather than a web framework,
+//! because the faults it must produce live below what frameworks expose: a connection reset
+//! before the headers, a body shorter than its `Content-Length`, a stream that stalls or drips,
+//! a client disconnect to observe. Each route answers with scripted one-shot replies (in order)
+//! and then its default reply; every request is recorded (method, path, headers, body).
+
+use std::{
+    collections::{HashMap, VecDeque},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+
+/// What the server does with a request.
+#[derive(Clone, Debug)]
+pub enum Reply {
+    /// A complete response.
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Waits, then replies.
+    Delay(Duration, Box<Reply>),
+    /// Sends headers declaring `declared` body bytes, sends `body` (fewer), then closes.
+    Truncated {
+        status: u16,
+        declared: usize,
+        body: Vec<u8>,
+    },
+    /// Reads the request and never answers (until the client goes away).
+    Stall,
+    /// Closes the connection without answering.
+    Reset,
+    /// Sends headers, then each piece after its delay (a stream), then ends as `end` says.
+    Stream {
+        status: u16,
+        headers: Vec<(String, String)>,
+        pieces: Vec<(Duration, Vec<u8>)>,
+        end: StreamEnd,
+    },
+}
+
+/// How a [`Reply::Stream`] ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamEnd {
+    /// Closes the connection normally (the body ends).
+    Close,
+    /// Keeps the connection open without sending more.
+    Stall,
+}
+
+impl Reply {
+    /// `status` with a JSON body.
+    pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self::Respond {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.into(),
+        }
+    }
+
+    /// `status` with a plain-text body.
+    pub fn text(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self::Respond {
+            status,
+            headers: vec![("content-type".into(), "text/plain".into())],
+            body: body.into(),
+        }
+    }
+
+    /// The same reply with an extra response header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        match &mut self {
+            Self::Respond { headers, .. } | Self::Stream { headers, .. } => {
+                headers.push((name.into(), value.into()))
+            }
+            Self::Delay(_, inner) => **inner = inner.as_ref().clone().with_header(name, value),
+            _ => {}
+        }
+        self
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub at: Instant,
+}
+
+impl Recorded {
+    /// A header's value (names compare case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// When a client went away in the middle of a streamed reply.
+#[derive(Clone, Debug)]
+pub struct Disconnect {
+    pub path: String,
+    pub at: Instant,
+    /// Stream pieces written before the disconnect was noticed.
+    pub pieces_sent: usize,
+}
+
+#[derive(Default)]
+struct Routes {
+    scripted: HashMap<(String, String), VecDeque<Reply>>,
+    defaults: HashMap<(String, String), Reply>,
+    requests: Vec<Recorded>,
+    disconnects: Vec<Disconnect>,
+}
+
+/// The running server; it stops when dropped.
+pub struct MockRouter {
+    addr: SocketAddr,
+    routes: Arc<Mutex<Routes>>,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl MockRouter {
+    /// Starts a server on 127.0.0.1 with a free port.
+    pub fn start() -> Self {
+        let routes = Arc::new(Mutex::new(Routes::default()));
+        let (stop, stopped) = watch::channel(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let thread_routes = routes.clone();
+        let thread = std::thread::Builder::new()
+            .name("mock-router".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("mock router runtime");
+                runtime.block_on(serve(thread_routes, stopped, ready_tx));
+            })
+            .expect("mock router thread");
+        let addr = ready_rx.recv().expect("mock router address");
+        Self {
+            addr,
+            routes,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>/v1` — what a base URL override points at.
+    pub fn base_url(&self) -> String {
+        format!("{}/v1", self.origin())
+    }
+
+    /// `http://127.0.0.1:<port>` — what `HF_ENDPOINT` points at.
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The reply to every request to `method path` not answered by a scripted reply.
+    pub fn on(&self, method: &str, path: &str, reply: Reply) -> &Self {
+        self.lock()
+            .defaults
+            .insert((method.to_owned(), path.to_owned()), reply);
+        self
+    }
+
+    /// A reply for the next request to `method path` only (queued in order).
+    pub fn then(&self, method: &str, path: &str, reply: Reply) -> &Self {
+        self.lock()
+            .scripted
+            .entry((method.to_owned(), path.to_owned()))
+            .or_default()
+            .push_back(reply);
+        self
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.lock().requests.clone()
+    }
+
+    /// Requests to one path.
+    pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
+    }
+
+    /// Client disconnects noticed during streamed replies.
+    pub fn disconnects(&self) -> Vec<Disconnect> {
+        self.lock().disconnects.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Routes> {
+        self.routes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for MockRouter {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(
+    routes: Arc<Mutex<Routes>>,
+    mut stopped: watch::Receiver<bool>,
+    ready: std::sync::mpsc::Sender<SocketAddr>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1");
+    let _ = ready.send(listener.local_addr().expect("local addr"));
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            accepted = listener.accept() => {
+                let Ok((socket, _)) = accepted else { continue };
+                let routes = routes.clone();
+                let stopped = stopped.clone();
+                tokio::spawn(async move {
+                    let _ = socket.set_nodelay(true);
+                    handle(socket, routes, stopped).await;
+                });
+            }
+        }
+    }
+}
+
+/// Reads one request (the server closes every connection after answering).
+async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
+    let mut buffer = Vec::with_capacity(4096);
+    let header_end = loop {
+        let mut chunk = [0u8; 4096];
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end;
+        }
+        if buffer.len() > 1 << 20 {
+            return None;
+        }
+    };
+    let head = String::from_utf8_lossy(&buffer[..header_end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut request_line = lines.next()?.split(' ');
+    let method = request_line.next()?.to_owned();
+    let path = request_line.next()?.to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buffer[header_end + 4..].to_vec();
+    while body.len() < length {
+        let mut chunk = vec![0u8; (length - body.len()).min(1 << 16)];
+        let read = socket.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        body.extend_from_slice(&chunk[..read]);
+    }
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body,
+        at: Instant::now(),
+    })
+}
+
+async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watch::Receiver<bool>) {
+    let Some(request) = read_request(&mut socket).await else {
+        return;
+    };
+    let key = (
+        request.method.clone(),
+        request
+            .path
+            .split('?')
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+    );
+    let reply = {
+        let mut routes = routes.lock().unwrap_or_else(|e| e.into_inner());
+        routes.requests.push(request.clone());
+        routes
+            .scripted
+            .get_mut(&key)
+            .and_then(VecDeque::pop_front)
+            .or_else(|| routes.defaults.get(&key).cloned())
+            .unwrap_or_else(|| {
+                Reply::json(
+                    404,
+                    format!(r#"{{"error":"no route for {} {}"}}"#, key.0, key.1),
+                )
+            })
+    };
+    answer(&mut socket, reply, &request.path, &routes, stopped).await;
+}
+
+fn head(status: u16, headers: &[(String, String)], length: Option<usize>) -> Vec<u8> {
+    let mut text = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if let Some(length) = length {
+        text.push_str(&format!("content-length: {length}\r\n"));
+    }
+    text.push_str("connection: close\r\n\r\n");
+    text.into_bytes()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        422 => "Unprocessable Entity",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        _ => "Status",
+    }
+}
+
+async fn answer(
+    socket: &mut TcpStream,
+    reply: Reply,
+    path: &str,
+    routes: &Arc<Mutex<Routes>>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    match reply {
+        Reply::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut bytes = head(status, &headers, Some(body.len()));
+            bytes.extend_from_slice(&body);
+            let _ = socket.write_all(&bytes).await;
+            let _ = socket.shutdown().await;
+        }
+        Reply::Delay(delay, inner) => {
+            tokio::time::sleep(delay).await;
+            Box::pin(answer(socket, *inner, path, routes, stopped)).await;
+        }
+        Reply::Truncated {
+            status,
+            declared,
+            body,
+        } => {
+            let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
+            let mut bytes = head(status, &headers, Some(declared));
+            bytes.extend_from_slice(&body);
+            let _ = socket.write_all(&bytes).await;
+            let _ = socket.shutdown().await;
+        }
+        Reply::Stall => {
+            wait_for_client_to_leave(socket, &mut stopped).await;
+        }
+        Reply::Reset => {
+            let _ = socket.set_zero_linger();
+        }
+        Reply::Stream {
+            status,
+            headers,
+            pieces,
+            end,
+        } => {
+            if socket
+                .write_all(&head(status, &headers, None))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            for (index, (delay, piece)) in pieces.iter().enumerate() {
+                if !delay.is_zero() {
+                    tokio::time::sleep(*delay).await;
+                }
+                if socket.write_all(piece).await.is_err() || socket.flush().await.is_err() {
+                    routes
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .disconnects
+                        .push(Disconnect {
+                            path: path.to_owned(),
+                            at: Instant::now(),
+                            pieces_sent: index,
+                        });
+                    return;
+                }
+            }
+            match end {
+                StreamEnd::Close => {
+                    let _ = socket.shutdown().await;
+                }
+                StreamEnd::Stall => wait_for_client_to_leave(socket, &mut stopped).await,
+            }
+        }
+    }
+}
+
+async fn wait_for_client_to_leave(socket: &mut TcpStream, stopped: &mut watch::Receiver<bool>) {
+    let mut scratch = [0u8; 256];
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            read = socket.read(&mut scratch) => match read {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+/// A realistic `GET /v1/models` body with `count` models (about 1 KB each, as the router's
+/// are): several upstreams per model with status, context, pricing, tools, structured output,
+/// latency and throughput; a few image models and failing upstreams. Deterministic.
+pub fn models_body(count: usize) -> Vec<u8> {
+    const UPSTREAMS: [&str; 9] = [
+        "together",
+        "fireworks-ai",
+        "novita",
+        "nebius",
+        "groq",
+        "cerebras",
+        "sambanova",
+        "hyperbolic",
+        "featherless-ai",
+    ];
+    let mut seed: u64 = 0x5eed;
+    let mut next = move || {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let mut data = Vec::with_capacity(count);
+    for index in 0..count {
+        let org = format!("org-{}", index % 97);
+        let id = format!("{org}/Model-{index}-{}B-Instruct", 1 + next() % 400);
+        let provider_count = 1 + (next() % 6) as usize;
+        let providers: Vec<serde_json::Value> = (0..provider_count)
+            .map(|p| {
+                let name = UPSTREAMS[(index + p) % UPSTREAMS.len()];
+                let status = if next() % 17 == 0 { "error" } else { "live" };
+                let context = [32768, 65536, 131072, 262144][(next() % 4) as usize];
+                serde_json::json!({
+                    "provider": name,
+                    "status": status,
+                    "context_length": context,
+                    "pricing": {"input": (next() % 300) as f64 / 100.0, "output": (next() % 900) as f64 / 100.0},
+                    "supports_tools": next() % 4 != 0,
+                    "supports_structured_output": next() % 3 != 0,
+                    "first_token_latency_ms": 100 + next() % 2000,
+                    "throughput": 10.0 + (next() % 3000) as f64 / 10.0,
+                    "is_model_author": p == 0 && next() % 5 == 0,
+                })
+            })
+            .collect();
+        let image = index % 7 == 0;
+        data.push(serde_json::json!({
+            "id": id,
+            "object": "model",
+            "created": 1_770_000_000 + index as u64,
+            "owned_by": org,
+            "architecture": {
+                "input_modalities": if image { vec!["text", "image"] } else { vec!["text"] },
+                "output_modalities": ["text"],
+            },
+            "providers": providers,
+        }));
+    }
+    serde_json::to_vec(&serde_json::json!({"object": "list", "data": data}))
+        .expect("serialising generated models")
+}
