@@ -26,6 +26,7 @@ fn main() {
         }));
         sandbox.set_env("HF_TOKEN", SENTINEL_TOKEN);
         let rows = measure::compare(
+            std::path::Path::new(env!("CARGO_BIN_EXE_measure-child")),
             &mut [
                 ("host-stub --version", &mut || {
                     let mut c = sandbox.command();

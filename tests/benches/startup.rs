@@ -17,6 +17,7 @@ fn main() {
     stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
     // Only the installed copy: no development fallback in play (it would be shadowed anyway).
     let rows = measure::compare(
+        std::path::Path::new(env!("CARGO_BIN_EXE_measure-child")),
         &mut [
             ("host-stub --version", &mut || {
                 let mut c = sandbox.command();

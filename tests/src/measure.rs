@@ -1,8 +1,12 @@
 //! Measuring whole commands for benchmarks: wall time and peak resident memory of each run
-//! (from `wait4`'s resource usage), runs of the measured command interleaved with runs of its
-//! baseline so both see the same machine noise, and medians reported side by side.
+//! (from `wait4`'s resource usage, read by the `measure-child` launcher), runs of the measured
+//! command interleaved with runs of its baseline so both see the same machine noise, and
+//! medians reported side by side.
 
-use std::{process::Command, time::Instant};
+use std::{
+    path::Path,
+    process::{Command, Stdio},
+};
 
 /// One run's figures.
 #[derive(Clone, Copy, Debug)]
@@ -12,27 +16,37 @@ pub struct Sample {
     pub success: bool,
 }
 
-/// Runs `command` to completion and measures it.
-#[allow(clippy::zombie_processes)] // the child is reaped by wait4, which also reports its usage
-pub fn sample(command: &mut Command) -> Sample {
-    let start = Instant::now();
-    let child = command
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawning the measured command");
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it for the child we just spawned and reaped.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: pid is our own child; the pointers are valid for the call.
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    let wall_ms = start.elapsed().as_secs_f64() * 1000.0;
-    assert_eq!(reaped, pid, "wait4 failed");
-    Sample {
-        wall_ms,
-        peak_rss_kib: usage.ru_maxrss as u64,
-        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+/// Runs `command` to completion through `launcher` (the `measure-child` binary) and reads its
+/// figures. The launcher is a small process, so the command's peak RSS is its own: Linux
+/// carries a process's memory high-water mark across `exec`, and a command spawned straight
+/// from a large benchmark process would report the benchmark's RSS.
+///
+/// `command` must have been built with `env_clear()` (as [`crate::Sandbox::command`] does):
+/// only its explicitly set variables are passed on.
+pub fn sample(launcher: &Path, command: &Command) -> Sample {
+    let mut wrapped = Command::new(launcher);
+    wrapped
+        .arg(command.get_program())
+        .args(command.get_args())
+        .env_clear()
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit());
+    for (name, value) in command.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(name, value);
+        }
+    }
+    let output = wrapped.output().expect("running measure-child");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    let parse = |index: usize| fields.get(index).and_then(|f| f.parse::<f64>().ok());
+    match (parse(0), parse(1), parse(2)) {
+        (Some(wall_ms), Some(rss), Some(code)) => Sample {
+            wall_ms,
+            peak_rss_kib: rss as u64,
+            success: output.status.success() && code == 0.0,
+        },
+        _ => panic!("measure-child printed {text:?}"),
     }
 }
 
@@ -73,6 +87,7 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 /// Runs each named command `runs` times, interleaved round-robin after `warmup` unmeasured
 /// rounds, and returns one summary per command in the given order.
 pub fn compare(
+    launcher: &Path,
     commands: &mut [(&str, &mut dyn FnMut() -> Command)],
     warmup: usize,
     runs: usize,
@@ -80,7 +95,7 @@ pub fn compare(
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); commands.len()];
     for round in 0..warmup + runs {
         for (index, (_, make)) in commands.iter_mut().enumerate() {
-            let measured = sample(&mut make());
+            let measured = sample(launcher, &make());
             if round >= warmup {
                 samples[index].push(measured);
             }

@@ -16,16 +16,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
-use super::rows::{Filled, Row};
+use super::rows::{Filled, Row, Snapshot};
 
-/// What the host filled into each row, by id.
+/// What the host filled into each row, by id, as read back from `models.json`.
 pub type Snapshots = BTreeMap<String, Filled>;
 
-/// The merged rows and the snapshot to store with them.
+/// The merged rows; each carries its snapshot.
 #[derive(Debug, Default, PartialEq)]
 pub struct Merged {
     pub rows: Vec<Row>,
-    pub generated: Snapshots,
 }
 
 /// The user's fields for one id.
@@ -45,8 +44,18 @@ impl Edit {
         self.extra.extend(other.extra.clone());
     }
 
+    /// Lays the user's fields over a generated row, keeping what was generated as its
+    /// snapshot.
     fn apply(&self, row: &mut Row) {
-        row.filled.overlay(&self.filled);
+        if self.is_empty() {
+            return;
+        }
+        if self.filled.is_empty() {
+            row.snapshot = Snapshot::Same;
+        } else {
+            row.snapshot = Snapshot::Stored(Box::new(row.filled.clone()));
+            row.filled.overlay(&self.filled);
+        }
         row.extra.extend(self.extra.clone());
     }
 }
@@ -127,14 +136,13 @@ pub fn merge(
 
     let mut merged = Merged {
         rows: Vec::with_capacity(fresh.len() + configured.len()),
-        generated: Snapshots::new(),
     };
     let mut placed: HashSet<String> = HashSet::with_capacity(fresh.len());
     for mut row in fresh {
         if row.id.is_empty() || !placed.insert(row.id.clone()) {
             continue;
         }
-        merged.generated.insert(row.id.clone(), row.filled.clone());
+        row.snapshot = Snapshot::Same;
         if let Some(edit) = edits.get(row.id.as_str()) {
             edit.apply(&mut row);
         }
@@ -148,7 +156,7 @@ pub fn merge(
         let mut row = defaults_for(&entry.id);
         row.id = entry.id.clone();
         row.source = Some("configured".into());
-        merged.generated.insert(row.id.clone(), row.filled.clone());
+        row.snapshot = Snapshot::Same;
         if let Some(edit) = edits.get(entry.id.as_str()) {
             edit.apply(&mut row);
         }
@@ -161,9 +169,10 @@ pub fn merge(
         }
         let mut kept = row.clone();
         kept.source = Some("kept".into());
-        if let Some(snapshot) = snapshot {
-            merged.generated.insert(row.id.clone(), snapshot.clone());
-        }
+        kept.snapshot = match snapshot {
+            Some(snapshot) => Snapshot::Stored(Box::new(snapshot.clone())),
+            None => Snapshot::None,
+        };
         merged.rows.push(kept);
     }
     merged
@@ -182,14 +191,36 @@ mod tests {
         row(json!({"id": id, "name": format!("Default {id}"), "contextWindow": 131072}))
     }
 
-    fn run(fresh: Vec<Value>, configured: Vec<Value>, previous: &Merged) -> Merged {
+    /// The snapshots as `models.json` records them.
+    fn snapshots(rows: &[Row]) -> Snapshots {
+        rows.iter()
+            .filter_map(|row| row.generated().map(|g| (row.id.clone(), g.clone())))
+            .collect()
+    }
+
+    fn run(
+        fresh: Vec<Value>,
+        configured: Vec<Value>,
+        previous: &[Row],
+        generated: &Snapshots,
+    ) -> Merged {
         let configured: Vec<Row> = configured.into_iter().map(row).collect();
-        let edits = PreviousEdits::find(&previous.rows, &previous.generated);
+        let edits = PreviousEdits::find(previous, generated);
         merge(
             fresh.into_iter().map(row).collect(),
             &configured,
             &edits,
             &defaults,
+        )
+    }
+
+    /// A refresh after `previous` was written.
+    fn again(fresh: Vec<Value>, configured: Vec<Value>, previous: &Merged) -> Merged {
+        run(
+            fresh,
+            configured,
+            &previous.rows,
+            &snapshots(&previous.rows),
         )
     }
 
@@ -203,7 +234,7 @@ mod tests {
 
     #[test]
     fn configured_fields_win_and_missing_ids_are_filled() {
-        let merged = run(
+        let merged = again(
             vec![json!({"id": "a", "name": "A", "contextWindow": 1000, "source": "live"})],
             vec![
                 json!({"id": "a", "name": "My A", "alias": "fav", "temperature": 0.2}),
@@ -219,12 +250,14 @@ mod tests {
         assert_eq!(field(&merged.rows[1], "maxTokens"), 5);
         assert_eq!(field(&merged.rows[1], "source"), "configured");
         // The snapshot holds what the host filled, not the user's values.
-        assert_eq!(merged.generated["a"].name.as_deref(), Some("A"));
+        let generated = snapshots(&merged.rows);
+        assert_eq!(generated["a"].name.as_deref(), Some("A"));
+        assert_eq!(generated["b:cheapest"].max_tokens, None);
     }
 
     #[test]
     fn hand_edits_to_models_json_survive_refreshes() {
-        let first = run(
+        let first = again(
             vec![
                 json!({"id": "a", "name": "A", "contextWindow": 1000}),
                 json!({"id": "gone", "name": "Gone"}),
@@ -233,23 +266,20 @@ mod tests {
             vec![],
             &Merged::default(),
         );
-        // The user edits models.json by hand.
-        let mut edited = Merged {
-            rows: first.rows.clone(),
-            generated: first.generated.clone(),
-        };
-        edited.rows[0].filled.name = Some("Renamed".into());
-        edited.rows[0].extra.insert("alias".into(), "short".into());
-        edited.rows[2].filled.max_tokens = Some(77);
-        edited
-            .rows
-            .push(row(json!({"id": "added", "name": "Added by hand"})));
+        // The user edits models.json by hand (the snapshot on disk stays as written).
+        let generated = snapshots(&first.rows);
+        let mut edited = first.rows.clone();
+        edited[0].filled.name = Some("Renamed".into());
+        edited[0].extra.insert("alias".into(), "short".into());
+        edited[2].filled.max_tokens = Some(77);
+        edited.push(row(json!({"id": "added", "name": "Added by hand"})));
 
         // The next refresh changes the catalog's figures and drops two models.
         let second = run(
             vec![json!({"id": "a", "name": "A", "contextWindow": 2000})],
             vec![],
             &edited,
+            &generated,
         );
         assert_eq!(ids(&second), ["a", "edited-gone", "added"]);
         assert_eq!(field(&second.rows[0], "name"), "Renamed");
@@ -263,8 +293,8 @@ mod tests {
         assert_eq!(field(&second.rows[1], "maxTokens"), 77);
         assert_eq!(field(&second.rows[2], "name"), "Added by hand");
 
-        // And a third refresh keeps all of it again (the snapshot still tells edits apart).
-        let third = run(
+        // And a third refresh keeps all of it again (the snapshots still tell edits apart).
+        let third = again(
             vec![json!({"id": "a", "name": "A2", "contextWindow": 3000})],
             vec![],
             &second,
@@ -276,19 +306,19 @@ mod tests {
 
     #[test]
     fn unedited_rows_follow_the_catalog() {
-        let first = run(
+        let first = again(
             vec![json!({"id": "a", "name": "A"})],
             vec![],
             &Merged::default(),
         );
-        let second = run(vec![json!({"id": "a", "name": "A new"})], vec![], &first);
+        let second = again(vec![json!({"id": "a", "name": "A new"})], vec![], &first);
         assert_eq!(field(&second.rows[0], "name"), "A new");
         assert_eq!(second.rows.len(), 1);
     }
 
     #[test]
     fn duplicates_and_rows_without_ids_are_ignored() {
-        let merged = run(
+        let merged = again(
             vec![
                 json!({"id": "a"}),
                 json!({"id": "a", "name": "dup"}),

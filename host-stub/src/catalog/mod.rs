@@ -284,7 +284,6 @@ pub fn refresh(host: &Host, plugin: &LoadedPlugin, secret: Option<&Secret>) -> R
                 base_url: Some(base_url),
                 api: Some(plugin.info.api.to_string()),
                 models: merged.rows,
-                generated: merged.generated,
                 refresh: Refresh {
                     at: Some(store::now()),
                     source: Some("live".into()),

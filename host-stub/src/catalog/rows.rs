@@ -154,6 +154,33 @@ pub struct Row {
     /// Every other key, verbatim (the user's).
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+    /// What the host filled into this row before any user fields were laid over it; written
+    /// beside the rows so the next refresh can tell hand edits apart.
+    #[serde(skip)]
+    pub snapshot: Snapshot,
+}
+
+/// A row's snapshot of generated values (see [`Row::snapshot`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Snapshot {
+    /// The row's filled fields are exactly what the host generated (no user fields on top).
+    #[default]
+    Same,
+    /// The host generated these; the row carries user values over some of them.
+    Stored(Box<Filled>),
+    /// The host never generated this row (the user added it).
+    None,
+}
+
+impl Row {
+    /// The generated values to record for this row, if any.
+    pub fn generated(&self) -> Option<&Filled> {
+        match &self.snapshot {
+            Snapshot::Same => Some(&self.filled),
+            Snapshot::Stored(filled) => Some(filled),
+            Snapshot::None => None,
+        }
+    }
 }
 
 /// Reads a row; with `USER_PART_ONLY`, skips what the host regenerates anyway (`providers`,
@@ -276,6 +303,7 @@ impl Row {
             facts_note: (!model.facts_note.is_empty()).then(|| model.facts_note.to_string()),
             source: Some(source.to_owned()),
             extra: Map::new(),
+            snapshot: Snapshot::Same,
         }
     }
 

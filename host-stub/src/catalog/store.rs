@@ -36,9 +36,8 @@ pub struct ProviderBlock {
     pub base_url: Option<String>,
     #[serde(default)]
     pub api: Option<String>,
-    /// What the host filled into each row (to tell hand edits apart).
-    #[serde(default)]
-    pub generated: Snapshots,
+    /// The rows; each carries its snapshot of generated values, written beside them as
+    /// `generated`.
     #[serde(default)]
     pub models: Vec<Row>,
     #[serde(default)]
@@ -276,7 +275,11 @@ fn write_block(out: &mut impl Write, block: &ProviderBlock) -> std::io::Result<(
     }
     writeln!(out, "  \"refresh\": {},", json(&block.refresh)?)?;
     out.write_all(b"  \"generated\": {")?;
-    for (index, (id, filled)) in block.generated.iter().enumerate() {
+    let generated = block
+        .models
+        .iter()
+        .filter_map(|row| row.generated().map(|filled| (&row.id, filled)));
+    for (index, (id, filled)) in generated.enumerate() {
         line.clear();
         line.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
         serde_json::to_writer(&mut line, id).map_err(std::io::Error::other)?;
@@ -525,13 +528,6 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let path = models_path(tmp.path());
         let mut written = block("m1");
-        written.generated.insert(
-            "m1".into(),
-            crate::catalog::rows::Filled {
-                name: Some("M".into()),
-                ..Default::default()
-            },
-        );
         written.models[0].filled.name = Some("M".into());
         save(&path, "a", &written).unwrap();
         assert!(load(&path, "a").unwrap().unwrap().rows_digest.is_some());

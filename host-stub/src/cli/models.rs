@@ -107,7 +107,10 @@ fn list(options: &HostOptions, provider: Option<&str>, refresh: bool, json: bool
                     .collect(),
             })
             .collect();
-        return print_json(&Listing { providers });
+        print_json(&Listing { providers })?;
+        // The process ends here: freeing thousands of rows one by one would only delay it.
+        std::mem::forget(shown);
+        return Ok(());
     }
     let mut rows = table(&[
         "ref",
@@ -153,6 +156,7 @@ fn list(options: &HostOptions, provider: Option<&str>, refresh: bool, json: bool
         }
     }
     print_table(&rows);
+    std::mem::forget(shown); // as above: the process ends here
     Ok(())
 }
 
