@@ -18,14 +18,18 @@ pub struct Deadlines {
     pub overall: Duration,
 }
 
+/// The longest deadline honoured (about 24.8 days, the largest timer JavaScript hosts accept):
+/// larger values are clamped rather than overflowing a clock.
+pub const MAX_DEADLINE: Duration = Duration::from_millis(2_147_483_647);
+
 impl Deadlines {
-    /// The caller's timeouts, where set, else `defaults`.
+    /// The caller's timeouts, where set, else `defaults`; each clamped to [`MAX_DEADLINE`].
     pub fn from_timeouts(timeouts: &Timeouts, defaults: Deadlines) -> Self {
         let pick = |ms: u64, default: Duration| {
             if ms == 0 {
                 default
             } else {
-                Duration::from_millis(ms)
+                Duration::from_millis(ms).min(MAX_DEADLINE)
             }
         };
         Self {
@@ -285,5 +289,15 @@ mod tests {
         );
         assert_eq!(d.overall, Duration::from_millis(10));
         assert_eq!(d.connect, Duration::from_secs(1));
+        let huge = Deadlines::from_timeouts(
+            &Timeouts {
+                overall_ms: u64::MAX,
+                idle_ms: u64::MAX,
+                ..Timeouts::default()
+            },
+            defaults,
+        );
+        assert_eq!(huge.overall, MAX_DEADLINE);
+        let _ = std::time::Instant::now() + huge.overall; // no overflow
     }
 }

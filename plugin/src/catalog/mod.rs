@@ -148,3 +148,41 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openclaw_provider_abi::{Secret, Timeouts};
+
+    fn request(mode: DiscoveryMode, credential: Option<&str>) -> CatalogRequest {
+        CatalogRequest {
+            context: CallContext {
+                credential: credential.and_then(Secret::new).into(),
+                base_url: Some("http://127.0.0.1:9/v1".into()).into(),
+                timeouts: Timeouts::default(),
+                provider_config_json: Default::default(),
+            },
+            mode,
+            max_body_bytes: 0,
+        }
+    }
+
+    #[test]
+    fn discovery_defaults_to_thirty_seconds_and_a_64_mib_cap() {
+        assert_eq!(DISCOVERY_DEADLINES.overall, Duration::from_secs(30));
+        assert_eq!(DEFAULT_MAX_BODY_BYTES, 64 * 1024 * 1024);
+    }
+
+    #[test]
+    fn without_network_or_token_the_built_in_list_comes_with_a_reason() {
+        let catalog =
+            list_models(&request(DiscoveryMode::STATIC, Some("hf_whatever_token"))).unwrap();
+        assert_eq!(catalog.source, CatalogSource::BUILT_IN);
+        assert_eq!(catalog.models.len(), builtin::BUILTIN_MODELS.len());
+        for mode in [DiscoveryMode::ADVISORY, DiscoveryMode::STRICT] {
+            let catalog = list_models(&request(mode, None)).unwrap();
+            assert_eq!(catalog.source, CatalogSource::BUILT_IN);
+            assert!(catalog.fallback_reason.contains("no Hugging Face token"));
+        }
+    }
+}
