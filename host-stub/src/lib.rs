@@ -8,6 +8,7 @@
 //! the plugins and their manifests.
 
 pub mod catalog;
+pub mod chat;
 pub mod cli;
 pub mod config;
 pub mod credentials;

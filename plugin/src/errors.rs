@@ -272,13 +272,13 @@ fn classify(
         500..=599 => ProviderError::new(
             ErrorCode::UPSTREAM,
             format!(
-                "the inference service failed with HTTP {status}{said}; try again, or pick \
-                 another provider with a `:<provider>` suffix."
+                "the inference service failed{said}; try again, or pick another provider \
+                 with a `:<provider>` suffix."
             ),
         ),
         400..=499 => ProviderError::new(
             ErrorCode::INVALID_REQUEST,
-            format!("the request was refused (HTTP {status}){said}."),
+            format!("the request was refused{said}."),
         ),
         _ => ProviderError::new(
             ErrorCode::INVALID_RESPONSE,

@@ -16,7 +16,7 @@ use openclaw_provider_abi::{
     catch_panics as guard,
 };
 
-use crate::{catalog, host_log, identity, refs};
+use crate::{catalog, chat, host_log, identity, refs};
 
 /// The root module abi_stable's loader looks up. Building it is cheap: no threads, no I/O.
 #[export_root_module]
@@ -89,13 +89,15 @@ extern "C" fn resolve_ref(
     })
 }
 
-extern "C" fn chat(_context: &CallContext, _request: RStr<'_>) -> RResult<RString, ProviderError> {
-    guard("chat", || Err(unsupported("chat")))
+extern "C" fn chat(context: &CallContext, request: RStr<'_>) -> RResult<RString, ProviderError> {
+    guard("chat", || chat::chat(context, request.as_str()))
 }
 
 extern "C" fn chat_stream(
-    _context: &CallContext,
-    _request: RStr<'_>,
+    context: &CallContext,
+    request: RStr<'_>,
 ) -> RResult<ChatStreamBox, ProviderError> {
-    guard("chat_stream", || Err(unsupported("streaming chat")))
+    guard("chat_stream", || {
+        chat::chat_stream(context, request.as_str())
+    })
 }

@@ -10,7 +10,7 @@ use reqwest::Url;
 use crate::identity::DEFAULT_BASE_URL;
 
 /// Deadlines of one operation, with defaults filled in.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Deadlines {
     pub connect: Duration,
     pub first_byte: Duration,

@@ -3,11 +3,13 @@
 //! The crate builds a `cdylib` that exports the root module of `openclaw-provider-abi`
 //! ([`ffi`]). Everything behind the FFI shell is ordinary Rust with ordinary unit tests:
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
-//! catalog ([`catalog`]) and model refs ([`refs`]), over the plugin's own runtime and HTTP
-//! plumbing ([`runtime`], [`http`], [`errors`], [`environment`]). The same code is also an `rlib`, so
+//! catalog ([`catalog`]), model refs ([`refs`]) and chat ([`chat`]), over the plugin's own
+//! runtime, settings and HTTP plumbing ([`runtime`], [`settings`], [`http`], [`errors`],
+//! [`environment`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
 
 pub mod catalog;
+pub mod chat;
 pub mod environment;
 pub mod errors;
 pub mod ffi;
@@ -16,3 +18,4 @@ pub mod http;
 pub mod identity;
 pub mod refs;
 pub mod runtime;
+pub mod settings;

@@ -56,6 +56,8 @@ pub enum StreamEnd {
     Close,
     /// Keeps the connection open without sending more.
     Stall,
+    /// Resets the connection (a mid-stream disconnect).
+    Reset,
 }
 
 impl Reply {
@@ -74,6 +76,39 @@ impl Reply {
             status,
             headers: vec![("content-type".into(), "text/plain".into())],
             body: body.into(),
+        }
+    }
+
+    /// A server-sent-event stream of `events` (each a `data:` payload), sent `gap` apart, from
+    /// upstream `provider` (the `x-inference-provider` header).
+    pub fn sse(provider: &str, events: &[&str], gap: Duration, end: StreamEnd) -> Self {
+        Self::Stream {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "text/event-stream".into()),
+                ("x-inference-provider".into(), provider.into()),
+            ],
+            pieces: events
+                .iter()
+                .map(|data| (gap, format!("data: {data}\n\n").into_bytes()))
+                .collect(),
+            end,
+        }
+    }
+
+    /// A captured SSE body replayed in `piece`-byte pieces, from upstream `provider`.
+    pub fn sse_bytes(provider: &str, body: &[u8], piece: usize) -> Self {
+        Self::Stream {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "text/event-stream".into()),
+                ("x-inference-provider".into(), provider.into()),
+            ],
+            pieces: body
+                .chunks(piece.max(1))
+                .map(|chunk| (Duration::ZERO, chunk.to_vec()))
+                .collect(),
+            end: StreamEnd::Close,
         }
     }
 
@@ -445,6 +480,9 @@ async fn answer(
                     let _ = socket.shutdown().await;
                 }
                 StreamEnd::Stall => wait_for_client_to_leave(socket, &mut stopped).await,
+                StreamEnd::Reset => {
+                    let _ = socket.set_zero_linger();
+                }
             }
         }
     }
@@ -461,6 +499,52 @@ async fn wait_for_client_to_leave(socket: &mut TcpStream, stopped: &mut watch::R
             }
         }
     }
+}
+
+/// The data payloads of a chat stream answering `text` word by word, OpenAI style, ending with
+/// a finish reason, usage and `[DONE]`.
+pub fn chat_chunks(text: &str) -> Vec<String> {
+    let mut chunks = vec![serde_json::json!({
+        "id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
+        "model": "mock", "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]
+    })
+    .to_string()];
+    for word in text.split_inclusive(' ') {
+        chunks.push(
+            serde_json::json!({
+                "id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
+                "model": "mock", "choices": [{"index": 0, "delta": {"content": word}}]
+            })
+            .to_string(),
+        );
+    }
+    chunks.push(
+        serde_json::json!({
+            "id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
+            "model": "mock", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]
+        })
+        .to_string(),
+    );
+    chunks.push(
+        serde_json::json!({
+            "id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
+            "model": "mock", "choices": [],
+            "usage": {"prompt_tokens": 5, "completion_tokens": text.split(' ').count(), "total_tokens": 5 + text.split(' ').count()}
+        })
+        .to_string(),
+    );
+    chunks.push("[DONE]".into());
+    chunks
+}
+
+/// A captured fixture from `tests/fixtures/hf-router`.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(
+        crate::workspace_root()
+            .join("tests/fixtures/hf-router")
+            .join(name),
+    )
+    .unwrap_or_else(|err| panic!("fixture {name}: {err}"))
 }
 
 /// A realistic `GET /v1/models` body with `count` models (about 1 KB each, as the router's

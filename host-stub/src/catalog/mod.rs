@@ -58,9 +58,19 @@ pub enum Outcome {
     /// The live list was merged and written.
     Ready { models: usize, millis: u64 },
     /// The credential was refused (401/403); the last good catalog stays.
-    AuthRejected { code: String, message: String },
+    AuthRejected {
+        code: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+        message: String,
+    },
     /// Discovery failed otherwise; the last good catalog stays.
-    Unavailable { code: String, message: String },
+    Unavailable {
+        code: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+        message: String,
+    },
     /// Discovery did not run.
     Skipped { reason: String },
 }
@@ -68,11 +78,20 @@ pub enum Outcome {
 impl Outcome {
     fn from_error(error: &ProviderError) -> Self {
         let code = error.code.to_string();
+        let http_status = (error.http_status != 0).then_some(error.http_status);
         let message = error.message.to_string();
         if matches!(error.code, ErrorCode::UNAUTHORIZED | ErrorCode::FORBIDDEN) {
-            Self::AuthRejected { code, message }
+            Self::AuthRejected {
+                code,
+                http_status,
+                message,
+            }
         } else {
-            Self::Unavailable { code, message }
+            Self::Unavailable {
+                code,
+                http_status,
+                message,
+            }
         }
     }
 
@@ -92,15 +111,33 @@ impl Outcome {
             Self::Ready { models, millis } => {
                 format!("{provider}: ready, {models} models (live, {millis} ms)")
             }
-            Self::AuthRejected { message, .. } => {
-                format!("{provider}: auth-rejected: {message}; {}", kept())
-            }
-            Self::Unavailable { code, message } => {
-                format!("{provider}: unavailable ({code}): {message}; {}", kept())
-            }
+            Self::AuthRejected {
+                message,
+                http_status,
+                ..
+            } => format!(
+                "{provider}: auth-rejected{}: {message}; {}",
+                status_suffix(*http_status),
+                kept()
+            ),
+            Self::Unavailable {
+                code,
+                http_status,
+                message,
+            } => format!(
+                "{provider}: unavailable ({code}{}): {message}; {}",
+                http_status
+                    .map(|s| format!(", HTTP {s}"))
+                    .unwrap_or_default(),
+                kept()
+            ),
             Self::Skipped { reason } => format!("{provider}: skipped: {reason}; {}", kept()),
         }
     }
+}
+
+fn status_suffix(status: Option<u16>) -> String {
+    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
 }
 
 /// The catalog of `plugin` as it stands, without any network.
@@ -324,6 +361,7 @@ pub fn refresh(host: &Host, plugin: &LoadedPlugin, secret: Option<&Secret>) -> R
             Refreshed {
                 outcome: Outcome::Unavailable {
                     code: ErrorCode::INTERNAL.to_string(),
+                    http_status: None,
                     message: err.to_string(),
                 },
                 catalog,

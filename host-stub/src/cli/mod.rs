@@ -4,6 +4,7 @@
 //! itself was wrong (or, for commands that say so, required input is missing).
 
 mod auth;
+mod chat;
 mod gateway;
 mod models;
 mod output;
@@ -51,6 +52,8 @@ pub enum Command {
     /// Show where credentials come from.
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// Chat with a model: the answer streams to stdout as it arrives.
+    Chat(chat::ChatArgs),
 }
 
 /// A failure with the exit code it deserves.
@@ -117,6 +120,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Models(command) => models::run(command, &options),
         Command::Gateway(command) => gateway::run(command, &options),
         Command::Auth(command) => auth::run(command, &options),
+        Command::Chat(args) => chat::run_chat(args, &options),
     }
 }
 

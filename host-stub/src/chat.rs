@@ -1,0 +1,365 @@
+//! A chat through the plugins: which model (an explicit ref or alias, else the configured
+//! primary), which fallbacks (`agents.defaults.model.fallbacks`), and the pull loop that hands
+//! each event to a [`ChatSink`] as it arrives.
+//!
+//! Fallback rules: the next candidate is tried after a refused credential, a missing permission,
+//! exhausted credits, a rate limit (after the plugin's own retries), an upstream failure, a
+//! timeout, a network failure, or a model the service does not know or serve — never after a
+//! cancellation, and never once any output has been shown. Every attempt is reported.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use openclaw_provider_abi::{
+    ErrorCode, EventKind, ProviderError, Timeouts,
+    abi_stable::std_types::RResult,
+    documents::{ChatDone, ChatRequest, ChatResult, Message, ToolCallDelta},
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::{
+    catalog,
+    host::Host,
+    model_refs::{aliases, expand_alias, provider_of},
+    provider_settings::ProviderSettings,
+};
+
+/// What the user asked for.
+#[derive(Clone, Debug, Default)]
+pub struct ChatOptions {
+    /// A model ref or alias; the configured primary when absent.
+    pub model: Option<String>,
+    pub system: Option<String>,
+    pub prompt: String,
+    /// Stream the answer (default) or fetch it in one piece.
+    pub stream: bool,
+}
+
+/// Where the events of a chat go as they arrive.
+pub trait ChatSink {
+    /// An attempt is starting (the first, or a fallback).
+    fn attempt(&mut self, _attempt: &Attempt) {}
+    /// Something the user should know: a warning about the ref, a retry, an adjusted request.
+    fn notice(&mut self, _text: &str) {}
+    fn serving_provider(&mut self, _name: &str) {}
+    fn text(&mut self, text: &str);
+    fn reasoning(&mut self, text: &str);
+    fn tool_call(&mut self, _delta: &ToolCallDelta) {}
+    /// An attempt failed; `next` is the fallback about to be tried, if any.
+    fn failed(&mut self, _attempt: &Attempt, _error: &ProviderError, _next: Option<&str>) {}
+}
+
+/// One try of one model.
+#[derive(Clone, Debug, Serialize)]
+pub struct Attempt {
+    /// 1-based.
+    pub number: usize,
+    /// The ref as resolved (`huggingface/org/model:policy`).
+    pub model: String,
+    /// How many candidates there are in all.
+    pub of: usize,
+}
+
+/// A finished chat.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatOutcome {
+    /// The ref that answered.
+    pub model: String,
+    pub done: ChatDone,
+    /// Every attempt and how it ended (the last one succeeded).
+    pub attempts: Vec<AttemptRecord>,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttemptRecord {
+    pub model: String,
+    /// `ok`, or the error code.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Why a chat failed.
+#[derive(Debug)]
+pub enum ChatFailure {
+    /// Nothing to try (no model configured, an unknown provider …).
+    Setup(String),
+    /// Every candidate failed; the last error and all attempts.
+    Failed {
+        error: ProviderError,
+        attempts: Vec<AttemptRecord>,
+    },
+    /// The user interrupted.
+    Cancelled { attempts: Vec<AttemptRecord> },
+}
+
+/// Whether a failed attempt should move on to the next candidate.
+pub fn advances_fallback(code: ErrorCode) -> bool {
+    matches!(
+        code.normalized(),
+        ErrorCode::UNAUTHORIZED
+            | ErrorCode::FORBIDDEN
+            | ErrorCode::PAYMENT_REQUIRED
+            | ErrorCode::RATE_LIMITED
+            | ErrorCode::UPSTREAM
+            | ErrorCode::TIMEOUT
+            | ErrorCode::NETWORK
+            | ErrorCode::MODEL_NOT_FOUND
+            | ErrorCode::MODEL_NOT_SUPPORTED
+    )
+}
+
+/// The models to try, in order, with a note when the choice was implicit.
+pub fn candidates(
+    host: &Host,
+    requested: Option<&str>,
+) -> Result<(Vec<String>, Option<String>), ChatFailure> {
+    let aliases = aliases(&host.config);
+    let primary = match host.config.get("agents.defaults.model") {
+        Some(Value::String(primary)) => Some(primary.clone()),
+        Some(model) => model
+            .get("primary")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        None => None,
+    }
+    .map(|primary| expand_alias(&aliases, &primary));
+    let fallbacks: Vec<String> = host
+        .config
+        .strings("agents.defaults.model.fallbacks")
+        .iter()
+        .map(|fallback| expand_alias(&aliases, fallback))
+        .collect();
+    let mut note = None;
+    let first = match requested {
+        Some(model) => expand_alias(&aliases, model),
+        None => match &primary {
+            Some(primary) => primary.clone(),
+            None => {
+                let plugins = host.registry().plugins();
+                let [only] = plugins else {
+                    return Err(ChatFailure::Setup(
+                        "no model chosen: pass --model <provider>/<model>, or set \
+                         agents.defaults.model.primary (onboarding sets it)"
+                            .into(),
+                    ));
+                };
+                note = Some(format!(
+                    "no default model is configured; using {}'s default, {}",
+                    only.id(),
+                    only.info.default_model
+                ));
+                only.info.default_model.to_string()
+            }
+        },
+    };
+    // Fallbacks back the configured primary; an explicit other model is tried alone.
+    let mut chain = vec![first.clone()];
+    if requested.is_none() || primary.as_deref() == Some(first.as_str()) {
+        for fallback in fallbacks {
+            if !chain.contains(&fallback) {
+                chain.push(fallback);
+            }
+        }
+    }
+    Ok((chain, note))
+}
+
+/// Runs a chat: each candidate in turn until one answers.
+pub fn run(
+    host: &Host,
+    options: &ChatOptions,
+    sink: &mut dyn ChatSink,
+    cancel: &AtomicBool,
+) -> Result<ChatOutcome, ChatFailure> {
+    let (chain, note) = candidates(host, options.model.as_deref())?;
+    if let Some(note) = note {
+        sink.notice(&note);
+    }
+    let mut attempts: Vec<AttemptRecord> = Vec::new();
+    for (index, reference) in chain.iter().enumerate() {
+        let attempt = Attempt {
+            number: index + 1,
+            model: reference.clone(),
+            of: chain.len(),
+        };
+        sink.attempt(&attempt);
+        let outcome = try_model(host, reference, options, sink, cancel);
+        let (error, output_started) = match outcome {
+            Ok((model, done)) => {
+                attempts.push(AttemptRecord {
+                    model: model.clone(),
+                    outcome: "ok".into(),
+                    message: None,
+                });
+                return Ok(ChatOutcome {
+                    model,
+                    done,
+                    attempts,
+                });
+            }
+            Err(Tried::Cancelled) => {
+                attempts.push(AttemptRecord {
+                    model: reference.clone(),
+                    outcome: ErrorCode::CANCELLED.to_string(),
+                    message: None,
+                });
+                return Err(ChatFailure::Cancelled { attempts });
+            }
+            Err(Tried::Failed {
+                error,
+                output_started,
+            }) => (error, output_started),
+        };
+        attempts.push(AttemptRecord {
+            model: reference.clone(),
+            outcome: error.code.to_string(),
+            message: Some(error.message.to_string()),
+        });
+        let next = chain.get(index + 1).filter(|_| {
+            !output_started && advances_fallback(error.code) && !cancel.load(Ordering::SeqCst)
+        });
+        sink.failed(&attempt, &error, next.map(String::as_str));
+        if next.is_none() {
+            return Err(ChatFailure::Failed { error, attempts });
+        }
+    }
+    Err(ChatFailure::Setup("no model to try".into()))
+}
+
+enum Tried {
+    Failed {
+        error: ProviderError,
+        output_started: bool,
+    },
+    Cancelled,
+}
+
+impl From<ProviderError> for Tried {
+    fn from(error: ProviderError) -> Self {
+        Self::Failed {
+            error,
+            output_started: false,
+        }
+    }
+}
+
+/// One candidate: resolve, authenticate, send, and pull the answer into the sink.
+fn try_model(
+    host: &Host,
+    reference: &str,
+    options: &ChatOptions,
+    sink: &mut dyn ChatSink,
+    cancel: &AtomicBool,
+) -> Result<(String, ChatDone), Tried> {
+    let provider = provider_of(reference).ok_or_else(|| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("{reference:?} is not a model ref: refs look like <provider>/<model>, e.g. huggingface/deepseek-ai/DeepSeek-R1"),
+        )
+    })?;
+    let plugin = host.registry().get(&provider).ok_or_else(|| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("no provider plugin '{provider}' is loaded (for {reference}); `host-stub plugins list` shows what is"),
+        )
+    })?;
+    let known = catalog::known_models(&catalog::current(host, plugin).models);
+    let resolved = plugin.resolve_ref(reference, &known)?;
+    for warning in resolved.warnings.iter() {
+        sink.notice(warning);
+    }
+    let model_ref = resolved.model_ref.to_string();
+    let credential = host
+        .credential(plugin, None)
+        .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
+    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let context =
+        settings.call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
+    let mut messages = Vec::new();
+    if let Some(system) = &options.system {
+        messages.push(Message::text("system", system.clone()));
+    }
+    messages.push(Message::text("user", options.prompt.clone()));
+    let request = ChatRequest {
+        model: model_ref.clone(),
+        messages,
+        ..ChatRequest::default()
+    };
+    let request_json = serde_json::to_string(&request)
+        .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))?;
+
+    if !options.stream {
+        let json = plugin.chat(&context, &request_json)?;
+        let result: ChatResult = serde_json::from_str(&json).map_err(|err| {
+            ProviderError::new(
+                ErrorCode::INVALID_RESPONSE,
+                format!("the plugin's result is not a chat result: {err}"),
+            )
+        })?;
+        if let Some(serving) = &result.serving_provider {
+            sink.serving_provider(serving);
+        }
+        if !result.reasoning.is_empty() {
+            sink.reasoning(&result.reasoning);
+        }
+        sink.text(&result.text);
+        return Ok((
+            model_ref,
+            ChatDone {
+                model: result.model,
+                serving_provider: result.serving_provider,
+                finish_reason: result.finish_reason,
+                usage: result.usage,
+                tool_calls: result.tool_calls,
+            },
+        ));
+    }
+
+    let mut stream = plugin.chat_stream(&context, &request_json)?;
+    let mut output_started = false;
+    loop {
+        if cancel.load(Ordering::SeqCst) {
+            stream.cancel();
+            return Err(Tried::Cancelled);
+        }
+        let events = match stream.next_events(256, 100) {
+            RResult::ROk(events) => events,
+            RResult::RErr(mut error) => {
+                error.code = error.code.normalized();
+                return Err(Tried::Failed {
+                    error,
+                    output_started,
+                });
+            }
+        };
+        for event in events {
+            match event.kind {
+                EventKind::TEXT_DELTA => {
+                    output_started = true;
+                    sink.text(&event.text);
+                }
+                EventKind::REASONING_DELTA => {
+                    output_started = true;
+                    sink.reasoning(&event.text);
+                }
+                EventKind::TOOL_CALL_DELTA => {
+                    output_started = true;
+                    if let Ok(delta) = serde_json::from_str(&event.json) {
+                        sink.tool_call(&delta);
+                    }
+                }
+                EventKind::SERVING_PROVIDER => sink.serving_provider(&event.text),
+                EventKind::NOTICE => sink.notice(&event.text),
+                EventKind::DONE => {
+                    let done: ChatDone = serde_json::from_str(&event.json).unwrap_or_default();
+                    return Ok((model_ref, done));
+                }
+                _ => {} // USAGE repeats what DONE carries; unknown kinds are skipped
+            }
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! `host-stub chat [--model REF] [--no-stream] [--json] [--system TEXT] [PROMPT…]`: the answer
+//! goes to stdout as it arrives; reasoning, notices, attempts and the closing summary (model,
+//! serving provider, usage) go to stderr, reasoning dimmed on a terminal. With `--json`, stdout
+//! carries one JSON object per line instead: `attempt`, `notice`, `serving_provider`, `text`,
+//! `reasoning`, `tool_call`, `failed`, then `done` or `error`. Ctrl-C cancels the request
+//! (exit code 130).
+
+use std::{
+    io::{IsTerminal, Read, Write},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
+
+use clap::Args;
+use openclaw_provider_abi::{ProviderError, documents::ToolCallDelta};
+use serde_json::json;
+
+use super::{CliResult, Failure, open_host};
+use crate::{
+    chat::{Attempt, ChatFailure, ChatOptions, ChatSink, run},
+    host::HostOptions,
+};
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// The model: a ref (huggingface/<org>/<model>[:policy]) or an alias. Default: the
+    /// configured primary, with its fallbacks.
+    #[arg(long, short = 'm', value_name = "REF")]
+    pub model: Option<String>,
+    /// Fetch the answer in one piece instead of streaming it.
+    #[arg(long)]
+    pub no_stream: bool,
+    /// JSON lines on stdout instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// A system message to send first.
+    #[arg(long, value_name = "TEXT")]
+    pub system: Option<String>,
+    /// The prompt (words are joined with spaces); read from stdin when absent or `-`.
+    #[arg(value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+}
+
+/// Exit code after Ctrl-C, as shells expect for SIGINT.
+const CANCELLED_EXIT: u8 = 130;
+
+pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
+    let prompt = read_prompt(&args.prompt)?;
+    let host = open_host(options)?;
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst))
+            .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
+    }
+    let chat_options = ChatOptions {
+        model: args.model.clone(),
+        system: args.system.clone(),
+        prompt,
+        stream: !args.no_stream,
+    };
+    let mut text_sink;
+    let mut json_sink;
+    let sink: &mut dyn ChatSink = if args.json {
+        json_sink = JsonSink;
+        &mut json_sink
+    } else {
+        text_sink = TextSink::new();
+        &mut text_sink
+    };
+    match run(&host, &chat_options, sink, &cancel) {
+        Ok(outcome) => {
+            if args.json {
+                emit(
+                    &json!({"type": "done", "model": outcome.model, "result": outcome.done, "attempts": outcome.attempts}),
+                );
+            } else {
+                let done = &outcome.done;
+                let mut summary = format!("model {}", outcome.model);
+                if let Some(serving) = &done.serving_provider {
+                    summary.push_str(&format!(" via {serving}"));
+                }
+                match &done.usage {
+                    Some(usage) => summary.push_str(&format!(
+                        " · {} prompt + {} completion = {} tokens",
+                        usage.prompt_tokens, usage.completion_tokens, usage.total_tokens
+                    )),
+                    None => summary.push_str(" · usage not reported"),
+                }
+                if let Some(reason) = &done.finish_reason {
+                    summary.push_str(&format!(" · finish: {reason}"));
+                }
+                for call in &done.tool_calls {
+                    summary.push_str(&format!(
+                        "\ntool call {} {}({})",
+                        call.id, call.function.name, call.function.arguments
+                    ));
+                }
+                let mut stdout = std::io::stdout();
+                let _ = writeln!(stdout);
+                let _ = stdout.flush();
+                eprintln!(
+                    "{}",
+                    dim(&format!("[{summary}]"), std::io::stderr().is_terminal())
+                );
+            }
+            Ok(())
+        }
+        Err(ChatFailure::Setup(message)) => Err(Failure::new(message)),
+        Err(ChatFailure::Cancelled { attempts }) => {
+            if args.json {
+                emit(
+                    &json!({"type": "error", "code": "cancelled", "message": "cancelled", "attempts": attempts}),
+                );
+            } else {
+                eprintln!("\ncancelled");
+            }
+            Err(Failure {
+                code: CANCELLED_EXIT,
+                message: "the chat was cancelled".into(),
+            })
+        }
+        Err(ChatFailure::Failed { error, attempts }) => {
+            if args.json {
+                emit(&json!({
+                    "type": "error",
+                    "code": error.code.to_string(),
+                    "httpStatus": (error.http_status != 0).then_some(error.http_status),
+                    "message": error.message.as_str(),
+                    "attempts": attempts,
+                }));
+            }
+            let tried = if attempts.len() > 1 {
+                format!(" (after {} attempts)", attempts.len())
+            } else {
+                String::new()
+            };
+            Err(Failure::new(format!("{error}{tried}")))
+        }
+    }
+}
+
+/// The prompt from the arguments, or all of stdin.
+fn read_prompt(words: &[String]) -> Result<String, Failure> {
+    let from_args = words.join(" ");
+    let prompt = if from_args.is_empty() || from_args == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|err| Failure::usage(format!("cannot read the prompt from stdin: {err}")))?;
+        text
+    } else {
+        from_args
+    };
+    if prompt.trim().is_empty() {
+        return Err(Failure::usage(
+            "no prompt: give it as arguments or on stdin (`echo hi | host-stub chat`)",
+        ));
+    }
+    Ok(prompt)
+}
+
+fn dim(text: &str, terminal: bool) -> String {
+    if terminal {
+        format!("\x1b[2m{text}\x1b[0m")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Text for people: the answer on stdout, everything else on stderr.
+struct TextSink {
+    dim_stderr: bool,
+    in_reasoning: bool,
+}
+
+impl TextSink {
+    fn new() -> Self {
+        Self {
+            dim_stderr: std::io::stderr().is_terminal(),
+            in_reasoning: false,
+        }
+    }
+
+    fn end_reasoning(&mut self) {
+        if self.in_reasoning {
+            eprintln!();
+            self.in_reasoning = false;
+        }
+    }
+}
+
+impl ChatSink for TextSink {
+    fn attempt(&mut self, attempt: &Attempt) {
+        if attempt.number > 1 {
+            eprintln!(
+                "trying {} ({} of {})",
+                attempt.model, attempt.number, attempt.of
+            );
+        }
+    }
+
+    fn notice(&mut self, text: &str) {
+        self.end_reasoning();
+        eprintln!("note: {text}");
+    }
+
+    fn text(&mut self, text: &str) {
+        self.end_reasoning();
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+    }
+
+    fn reasoning(&mut self, text: &str) {
+        self.in_reasoning = true;
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(dim(text, self.dim_stderr).as_bytes());
+        let _ = stderr.flush();
+    }
+
+    fn tool_call(&mut self, _delta: &ToolCallDelta) {}
+
+    fn failed(&mut self, attempt: &Attempt, error: &ProviderError, next: Option<&str>) {
+        self.end_reasoning();
+        match next {
+            Some(next) => eprintln!("{} failed: {error}; falling back to {next}", attempt.model),
+            None if attempt.of > 1 => eprintln!("{} failed: {error}", attempt.model),
+            None => {}
+        }
+    }
+}
+
+/// JSON lines for scripts.
+#[derive(Default)]
+struct JsonSink;
+
+fn emit(value: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = serde_json::to_writer(&mut stdout, value);
+    let _ = stdout.write_all(b"\n");
+    let _ = stdout.flush();
+}
+
+impl ChatSink for JsonSink {
+    fn attempt(&mut self, attempt: &Attempt) {
+        emit(
+            &json!({"type": "attempt", "number": attempt.number, "of": attempt.of, "model": attempt.model}),
+        );
+    }
+    fn notice(&mut self, text: &str) {
+        emit(&json!({"type": "notice", "text": text}));
+    }
+    fn serving_provider(&mut self, name: &str) {
+        emit(&json!({"type": "serving_provider", "name": name}));
+    }
+    fn text(&mut self, text: &str) {
+        emit(&json!({"type": "text", "text": text}));
+    }
+    fn reasoning(&mut self, text: &str) {
+        emit(&json!({"type": "reasoning", "text": text}));
+    }
+    fn tool_call(&mut self, delta: &ToolCallDelta) {
+        emit(&json!({"type": "tool_call", "delta": delta}));
+    }
+    fn failed(&mut self, attempt: &Attempt, error: &ProviderError, next: Option<&str>) {
+        emit(&json!({
+            "type": "failed",
+            "model": attempt.model,
+            "code": error.code.to_string(),
+            "message": error.message.as_str(),
+            "next": next,
+        }));
+    }
+}

@@ -1,0 +1,165 @@
+//! Chat over the router: `chat` (one piece) and `chat_stream` (a pull handle).
+//!
+//! Both prepare the request ([`request`]), send it with the retry policy ([`retry`]) and
+//! normalise what comes back ([`normalize`]); streams are framed by [`sse`] and split of inline
+//! reasoning by [`think`]. The stream runs as a task on the plugin's runtime and hands batches of
+//! events to the [`stream::HfStream`] handle the host pulls from.
+
+pub mod normalize;
+pub mod request;
+pub mod retry;
+pub mod sse;
+pub mod stream;
+pub mod think;
+
+use std::time::Instant;
+
+use openclaw_provider_abi::{
+    CallContext, ChatStreamBox, ErrorCode, ProviderError, abi_stable::std_types::RString,
+};
+
+use crate::{errors, http, runtime};
+
+use self::request::{Prepared, prepare};
+
+/// Answers `chat`: one request, the whole answer, as a `ChatResult` document.
+pub fn chat(context: &CallContext, request_json: &str) -> Result<RString, ProviderError> {
+    let prepared = prepare(context, request_json, false)?;
+    for notice in &prepared.notices {
+        log::info!("{notice}");
+    }
+    let result = runtime::block_on(one_shot(&prepared))??;
+    serde_json::to_string(&result)
+        .map(RString::from)
+        .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
+}
+
+/// Answers `chat_stream`: starts the request in the background and returns the handle at once.
+pub fn chat_stream(
+    context: &CallContext,
+    request_json: &str,
+) -> Result<ChatStreamBox, ProviderError> {
+    let prepared = prepare(context, request_json, true)?;
+    stream::start(prepared)
+}
+
+/// The one-shot request with retries, within the overall deadline.
+async fn one_shot(
+    prepared: &Prepared,
+) -> Result<openclaw_provider_abi::documents::ChatResult, ProviderError> {
+    let settings = &prepared.settings;
+    // Without streaming, headers come only once the whole answer is written.
+    let mut deadlines = settings.deadlines;
+    deadlines.first_byte = deadlines.overall;
+    let until = Instant::now() + deadlines.overall;
+    let mut retries = 0;
+    loop {
+        let attempt = async {
+            let response = open(prepared, &deadlines).await?;
+            let serving = serving_provider(&response);
+            let body = http::read_body_capped(
+                response,
+                32 * 1024 * 1024,
+                &deadlines,
+                until,
+                &prepared.url,
+            )
+            .await?;
+            normalize::one_shot(
+                &body,
+                &prepared.model,
+                serving.as_deref(),
+                Some(prepared.secret()),
+            )
+        };
+        let remaining = until.saturating_duration_since(Instant::now());
+        let error = match tokio::time::timeout(remaining, attempt).await {
+            Ok(Ok(result)) => return Ok(result),
+            Ok(Err(error)) => error,
+            Err(_) => {
+                return Err(http::deadline_error(
+                    "the answer",
+                    deadlines.overall,
+                    &prepared.url,
+                ));
+            }
+        };
+        if retries >= settings.max_retries || !retry::is_retryable(&error) {
+            return Err(error);
+        }
+        retries += 1;
+        let wait = retry::delay(retries, &error, settings);
+        if Instant::now() + wait >= until {
+            return Err(error);
+        }
+        log::info!(
+            "retrying in {} ms after {} (retry {retries} of {})",
+            wait.as_millis(),
+            error.code,
+            settings.max_retries
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Sends the request; a non-success status becomes the error it means.
+async fn open(
+    prepared: &Prepared,
+    deadlines: &http::Deadlines,
+) -> Result<reqwest::Response, ProviderError> {
+    let client = runtime::http_client(deadlines.connect)?;
+    let response = http::send(
+        prepared.request(&client),
+        deadlines,
+        &prepared.url,
+        "sending the chat request",
+    )
+    .await?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let headers = response.headers().clone();
+    if status.is_redirection() {
+        let target = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|location| prepared.url.join(location).ok())
+            .map(|url| http::origin(&url))
+            .unwrap_or_else(|| "another address".into());
+        return Err(ProviderError::new(
+            ErrorCode::INVALID_RESPONSE,
+            format!(
+                "the service redirected the request to {target} (HTTP {}); it is not followed, \
+                 so the token stays with {}. Check models.providers.huggingface.baseUrl.",
+                status.as_u16(),
+                http::origin(&prepared.url)
+            ),
+        )
+        .with_status(status.as_u16()));
+    }
+    let until = Instant::now() + deadlines.idle;
+    let body = http::read_body_capped(response, 64 * 1024, deadlines, until, &prepared.url)
+        .await
+        .unwrap_or_default();
+    Err(errors::from_response(
+        status.as_u16(),
+        &headers,
+        &body,
+        errors::Operation::Chat {
+            model: &prepared.model,
+        },
+        Some(prepared.secret()),
+    ))
+}
+
+/// The upstream that served the response, from `x-inference-provider`.
+fn serving_provider(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("x-inference-provider")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}

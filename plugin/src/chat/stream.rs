@@ -1,0 +1,403 @@
+//! A streamed chat: a task on the plugin's runtime reads the response, frames and normalises
+//! it, and sends batches of events (one batch per piece read from the network) through a bounded
+//! channel to [`HfStream`], the handle the host pulls from. Batches keep the per-event cost low
+//! at high event rates; the bound makes a slow host slow the stream down instead of growing
+//! memory.
+//!
+//! Retries happen inside the task, before any content reaches the handle, and are announced as
+//! notices. Cancelling — `cancel()` or dropping the handle — aborts the task, which drops the
+//! response and closes its connection at once.
+
+use std::{
+    collections::VecDeque,
+    time::{Duration, Instant},
+};
+
+use openclaw_provider_abi::{
+    ChatStream, ChatStream_TO, ChatStreamBox, ErrorCode, EventKind, ProviderError, StreamEvent,
+    abi_stable::{
+        sabi_trait::TD_Opaque,
+        std_types::{ROption, RResult, RVec},
+    },
+    catch_panics,
+};
+use tokio::{sync::mpsc, task::JoinHandle};
+
+use super::{
+    normalize::StreamState,
+    open,
+    request::Prepared,
+    retry, serving_provider,
+    sse::{Event, Framer},
+};
+use crate::{http, runtime};
+
+/// What travels from the task to the handle.
+#[derive(Debug)]
+enum Item {
+    Event(StreamEvent),
+    Failed(ProviderError),
+}
+
+/// Batches in flight between the task and the handle.
+const CHANNEL_BATCHES: usize = 32;
+
+/// Starts the request and returns the handle.
+pub fn start(prepared: Prepared) -> Result<ChatStreamBox, ProviderError> {
+    let runtime = runtime::runtime()?;
+    let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
+    let task = runtime.spawn(run(prepared, sender));
+    let stream = HfStream {
+        receiver,
+        buffer: VecDeque::new(),
+        task,
+        state: State::Open,
+    };
+    Ok(ChatStream_TO::from_value(stream, TD_Opaque))
+}
+
+/// How an attempt ended.
+enum Pumped {
+    /// The stream completed and its final events were sent.
+    Done,
+    /// The handle is gone; nobody is listening.
+    Abandoned,
+    /// The attempt failed; `content` says whether content had already been sent.
+    Failed { error: ProviderError, content: bool },
+}
+
+/// The task: attempts with retries, then exactly one terminal item (DONE or a failure).
+async fn run(prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
+    let settings = prepared.settings.clone();
+    let started = Instant::now();
+    let until = started + settings.deadlines.overall;
+    let notices: Vec<Item> = prepared
+        .notices
+        .iter()
+        .map(|notice| Item::Event(StreamEvent::text(EventKind::NOTICE, notice.as_str())))
+        .collect();
+    if !notices.is_empty() && sender.send(notices).await.is_err() {
+        return;
+    }
+    let mut retries = 0;
+    loop {
+        let remaining = until.saturating_duration_since(Instant::now());
+        let outcome =
+            match tokio::time::timeout(remaining, attempt(&prepared, &sender, until)).await {
+                Ok(outcome) => outcome,
+                Err(_) => Pumped::Failed {
+                    error: http::deadline_error(
+                        "the streamed answer",
+                        settings.deadlines.overall,
+                        &prepared.url,
+                    ),
+                    content: true, // a deadline is final either way
+                },
+            };
+        let (error, content) = match outcome {
+            Pumped::Done | Pumped::Abandoned => return,
+            Pumped::Failed { error, content } => (error, content),
+        };
+        let retry_allowed =
+            !content && retries < settings.max_retries && retry::is_retryable(&error);
+        let wait = retry::delay(retries + 1, &error, &settings);
+        if !retry_allowed || Instant::now() + wait >= until {
+            let _ = sender.send(vec![Item::Failed(error)]).await;
+            return;
+        }
+        retries += 1;
+        let notice = StreamEvent {
+            kind: EventKind::NOTICE,
+            text: format!(
+                "retrying in {:.1} s after {} (retry {retries} of {})",
+                wait.as_secs_f64(),
+                error,
+                settings.max_retries
+            )
+            .into(),
+            json: serde_json::json!({
+                "retry": retries,
+                "of": settings.max_retries,
+                "delay_ms": wait.as_millis() as u64,
+                "code": error.code.to_string(),
+                "http_status": error.http_status,
+            })
+            .to_string()
+            .into(),
+        };
+        if sender.send(vec![Item::Event(notice)]).await.is_err() {
+            return;
+        }
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// One attempt: open the response and pump it to the handle.
+async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: Instant) -> Pumped {
+    let deadlines = prepared.settings.deadlines;
+    let mut response = match open(prepared, &deadlines).await {
+        Ok(response) => response,
+        Err(error) => {
+            return Pumped::Failed {
+                error,
+                content: false,
+            };
+        }
+    };
+    let serving = serving_provider(&response);
+    let mut framer = Framer::new();
+    let mut state = StreamState::new();
+    let mut announced = false;
+    let mut batch: Vec<StreamEvent> = Vec::new();
+    loop {
+        let remaining = until.saturating_duration_since(Instant::now());
+        let piece =
+            match tokio::time::timeout(deadlines.idle.min(remaining), response.chunk()).await {
+                Ok(Ok(piece)) => piece,
+                Ok(Err(err)) => {
+                    return Pumped::Failed {
+                        error: http::transport_error(err, &prepared.url, "reading the stream"),
+                        content: state.produced_content,
+                    };
+                }
+                Err(_) => {
+                    return Pumped::Failed {
+                        error: ProviderError::new(
+                            ErrorCode::TIMEOUT,
+                            format!(
+                                "the stream from {} went silent for more than {} ms",
+                                http::origin(&prepared.url),
+                                deadlines.idle.min(remaining).as_millis()
+                            ),
+                        ),
+                        content: state.produced_content,
+                    };
+                }
+            };
+        let mut failure = None;
+        let mut handle = |event: Event<'_>| {
+            if failure.is_some() {
+                return;
+            }
+            let result = if event.name == "error" {
+                let json = serde_json::from_str(event.data)
+                    .unwrap_or(serde_json::Value::String(event.data.to_owned()));
+                Err(super::normalize::error_event(
+                    &json,
+                    Some(prepared.secret()),
+                ))
+            } else {
+                state.on_data(event.data, Some(prepared.secret()), &mut batch)
+            };
+            if let Err(error) = result {
+                failure = Some(error);
+            }
+        };
+        let ended = match &piece {
+            Some(bytes) => {
+                framer.feed(bytes, &mut handle);
+                false
+            }
+            None => {
+                framer.finish(&mut handle);
+                true
+            }
+        };
+        if !announced && !batch.is_empty() {
+            announced = true;
+            if let Some(name) = &serving {
+                batch.insert(
+                    0,
+                    StreamEvent::text(EventKind::SERVING_PROVIDER, name.as_str()),
+                );
+            }
+        }
+        if let Some(error) = failure {
+            // Events before the failure still reach the host.
+            if !batch.is_empty() && send(sender, &mut batch).await.is_err() {
+                return Pumped::Abandoned;
+            }
+            return Pumped::Failed {
+                error,
+                content: state.produced_content,
+            };
+        }
+        // `[DONE]` ends reading; a finish reason alone does not (usage may follow).
+        if ended || state.saw_done {
+            if !state.finished {
+                return Pumped::Failed {
+                    error: ProviderError::new(
+                        ErrorCode::NETWORK,
+                        "the stream ended before the answer was complete (no finish reason, no \
+                         [DONE])",
+                    ),
+                    content: state.produced_content,
+                };
+            }
+            let summary = state.finish(&prepared.model, serving.as_deref(), &mut batch);
+            batch.push(StreamEvent::json(
+                EventKind::DONE,
+                serde_json::to_string(&summary).unwrap_or_default(),
+            ));
+            return match send(sender, &mut batch).await {
+                Ok(()) => Pumped::Done,
+                Err(()) => Pumped::Abandoned,
+            };
+        }
+        if !batch.is_empty() && send(sender, &mut batch).await.is_err() {
+            return Pumped::Abandoned;
+        }
+    }
+}
+
+async fn send(sender: &mpsc::Sender<Vec<Item>>, batch: &mut Vec<StreamEvent>) -> Result<(), ()> {
+    let items = batch.drain(..).map(Item::Event).collect();
+    sender.send(items).await.map_err(|_| ())
+}
+
+/// Where the handle stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// The terminal event or error was handed out.
+    Finished,
+    Cancelled,
+}
+
+/// The handle the host pulls events from.
+pub struct HfStream {
+    receiver: mpsc::Receiver<Vec<Item>>,
+    buffer: VecDeque<Item>,
+    task: JoinHandle<()>,
+    state: State,
+}
+
+impl HfStream {
+    /// Refills the buffer, waiting at most `timeout` when nothing is ready. `Ok(false)` when
+    /// nothing came in time.
+    fn fill(&mut self, timeout: Duration) -> Result<bool, ProviderError> {
+        match self.receiver.try_recv() {
+            Ok(batch) => {
+                self.buffer.extend(batch);
+                return Ok(true);
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => return Err(task_gone()),
+            Err(mpsc::error::TryRecvError::Empty) if timeout.is_zero() => return Ok(false),
+            Err(mpsc::error::TryRecvError::Empty) => {}
+        }
+        // The timer must be made inside the runtime, so the whole wait is one async block.
+        let receiver = &mut self.receiver;
+        let received =
+            runtime::block_on(async { tokio::time::timeout(timeout, receiver.recv()).await })?;
+        match received {
+            Ok(Some(batch)) => {
+                self.buffer.extend(batch);
+                Ok(true)
+            }
+            Ok(None) => Err(task_gone()),
+            Err(_) => Ok(false),
+        }
+    }
+
+    /// The next item, or `None` if nothing came within `timeout`.
+    fn next(&mut self, timeout: Duration) -> Result<Option<StreamEvent>, ProviderError> {
+        match self.state {
+            State::Finished => {
+                return Err(ProviderError::new(
+                    ErrorCode::INVALID_REQUEST,
+                    "the stream is over: it already delivered its last event",
+                ));
+            }
+            State::Cancelled => {
+                return Err(ProviderError::new(
+                    ErrorCode::CANCELLED,
+                    "the stream was cancelled",
+                ));
+            }
+            State::Open => {}
+        }
+        if self.buffer.is_empty() && !self.fill(timeout)? {
+            return Ok(None);
+        }
+        match self.buffer.pop_front() {
+            Some(Item::Event(event)) => {
+                if event.kind == EventKind::DONE {
+                    self.state = State::Finished;
+                }
+                Ok(Some(event))
+            }
+            Some(Item::Failed(error)) => {
+                self.state = State::Finished;
+                Err(error)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+fn task_gone() -> ProviderError {
+    ProviderError::new(
+        ErrorCode::INTERNAL,
+        "the stream's task ended without a final event",
+    )
+}
+
+impl ChatStream for HfStream {
+    fn next_event(&mut self, timeout_ms: u64) -> RResult<ROption<StreamEvent>, ProviderError> {
+        catch_panics("next_event", || {
+            self.next(Duration::from_millis(timeout_ms))
+                .map(ROption::from)
+        })
+    }
+
+    fn next_events(
+        &mut self,
+        max_events: u32,
+        timeout_ms: u64,
+    ) -> RResult<RVec<StreamEvent>, ProviderError> {
+        catch_panics("next_events", || {
+            let max = max_events.max(1) as usize;
+            let mut events = RVec::with_capacity(max.min(self.buffer.len().max(1)));
+            let mut wait = Duration::from_millis(timeout_ms);
+            while events.len() < max {
+                match self.next(wait) {
+                    Ok(Some(event)) => {
+                        let last = event.kind == EventKind::DONE;
+                        events.push(event);
+                        if last {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    // The events before a failure go out now; the failure comes next call.
+                    Err(error) if !events.is_empty() && self.state == State::Finished => {
+                        self.buffer.push_front(Item::Failed(error));
+                        self.state = State::Open;
+                        break;
+                    }
+                    Err(error) => return Err(error),
+                }
+                // Only the first event may be waited for; the rest is what is ready.
+                wait = Duration::ZERO;
+            }
+            Ok(events)
+        })
+    }
+
+    fn cancel(&mut self) {
+        let _ = catch_panics("cancel", || {
+            self.task.abort();
+            self.buffer.clear();
+            if self.state == State::Open {
+                self.state = State::Cancelled;
+            }
+            Ok(())
+        });
+    }
+}
+
+impl Drop for HfStream {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
