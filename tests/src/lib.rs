@@ -17,7 +17,9 @@ use std::{
     sync::OnceLock,
 };
 
-pub use mock_router::{MockRouter, Reply, StreamEnd, chat_chunks, fixture, models_body};
+pub use mock_router::{
+    MockRouter, Reply, StreamEnd, chat_chunks, fixture, models_body, stream_body,
+};
 pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
 
 /// Paths of everything the tests run.

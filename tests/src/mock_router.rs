@@ -40,6 +40,9 @@ pub enum Reply {
     Stall,
     /// Closes the connection without answering.
     Reset,
+    /// Streams the request's last user message back, word by word, `gap` apart: each stream's
+    /// answer identifies its request (for concurrency tests).
+    EchoStream { gap: Duration },
     /// Sends headers, then each piece after its delay (a stream), then ends as `end` says.
     Stream {
         status: u16,
@@ -370,6 +373,20 @@ async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watc
                 )
             })
     };
+    let reply = match reply {
+        Reply::EchoStream { gap } => {
+            let prompt = request.json()["messages"]
+                .as_array()
+                .and_then(|messages| messages.iter().rev().find(|m| m["role"] == "user"))
+                .and_then(|m| m["content"].as_str())
+                .unwrap_or_default()
+                .to_owned();
+            let chunks = chat_chunks(&prompt);
+            let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+            Reply::sse("echo", &refs, gap, StreamEnd::Close)
+        }
+        other => other,
+    };
     answer(&mut socket, reply, &request.path, &routes, stopped).await;
 }
 
@@ -442,6 +459,7 @@ async fn answer(
         Reply::Stall => {
             wait_for_client_to_leave(socket, &mut stopped).await;
         }
+        Reply::EchoStream { .. } => unreachable!("turned into a stream before answering"),
         Reply::Reset => {
             let _ = socket.set_zero_linger();
         }
@@ -535,6 +553,26 @@ pub fn chat_chunks(text: &str) -> Vec<String> {
     );
     chunks.push("[DONE]".into());
     chunks
+}
+
+/// A stream body of `count` small chat chunks (about 150 bytes each, like a fast model's
+/// token-by-token output), a finish chunk with usage, and `[DONE]`: the throughput benchmark's
+/// load.
+pub fn stream_body(count: usize) -> Vec<u8> {
+    let mut body = Vec::with_capacity(count * 160 + 512);
+    for index in 0..count {
+        let token = ["the ", "of ", "model ", "and ", "stream ", "to "][index % 6];
+        body.extend_from_slice(
+            format!(
+                "data: {{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1770000000,\"model\":\"bench/model\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{token}\"}},\"finish_reason\":null}}]}}\n\n"
+            )
+            .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        b"data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1770000000,\"model\":\"bench/model\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}\n\ndata: [DONE]\n\n",
+    );
+    body
 }
 
 /// A captured fixture from `tests/fixtures/hf-router`.

@@ -5,6 +5,7 @@
 //! reasoning by [`think`]. The stream runs as a task on the plugin's runtime and hands batches of
 //! events to the [`stream::HfStream`] handle the host pulls from.
 
+pub mod chunk;
 pub mod normalize;
 pub mod request;
 pub mod retry;
@@ -41,6 +42,14 @@ pub fn chat_stream(
 ) -> Result<ChatStreamBox, ProviderError> {
     let prepared = prepare(context, request_json, true)?;
     stream::start(prepared)
+}
+
+/// `chat_stream` for in-process callers (no ABI): the same stream as a plain Rust handle.
+pub fn chat_stream_local(
+    context: &CallContext,
+    request_json: &str,
+) -> Result<stream::HfStream, ProviderError> {
+    stream::start_local(prepare(context, request_json, true)?)
 }
 
 /// The one-shot request with retries, within the overall deadline.

@@ -10,96 +10,13 @@ use openclaw_provider_abi::{
     ErrorCode, EventKind, ProviderError, StreamEvent,
     documents::{ChatDone, ChatResult, FunctionCall, ToolCall, ToolCallDelta, Usage},
 };
-use serde::Deserialize;
 use serde_json::Value;
 
-use super::think::{Split, ThinkSplitter, split_all};
+use super::{
+    chunk::{self, Choice, ToolCallWire, UsageWire},
+    think::{Split, ThinkSplitter, split_all},
+};
 use crate::errors;
-
-/// A stream chunk; every field optional, unknown fields ignored.
-#[derive(Deserialize)]
-struct Chunk<'a> {
-    #[serde(default, borrow)]
-    choices: Option<Vec<Choice<'a>>>,
-    #[serde(default)]
-    usage: Option<UsageWire>,
-    #[serde(default)]
-    error: Option<Value>,
-}
-
-#[derive(Deserialize)]
-struct Choice<'a> {
-    #[serde(default)]
-    index: Option<u64>,
-    #[serde(default, borrow)]
-    delta: Option<Delta<'a>>,
-    /// One-shot responses carry `message` instead of `delta`.
-    #[serde(default, borrow)]
-    message: Option<Delta<'a>>,
-    #[serde(default, borrow)]
-    finish_reason: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize, Default)]
-struct Delta<'a> {
-    #[serde(default, borrow)]
-    content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    reasoning_content: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    reasoning: Option<Cow<'a, str>>,
-    #[serde(default, borrow)]
-    reasoning_text: Option<Cow<'a, str>>,
-    #[serde(default)]
-    tool_calls: Option<Vec<ToolCallWire>>,
-}
-
-#[derive(Deserialize)]
-struct ToolCallWire {
-    #[serde(default)]
-    index: Option<u32>,
-    #[serde(default)]
-    id: Option<String>,
-    #[serde(default)]
-    function: Option<FunctionWire>,
-}
-
-#[derive(Deserialize)]
-struct FunctionWire {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    arguments: Option<Value>,
-}
-
-#[derive(Deserialize, Default, Clone, Copy)]
-struct UsageWire {
-    #[serde(default)]
-    prompt_tokens: Option<u64>,
-    #[serde(default)]
-    completion_tokens: Option<u64>,
-    #[serde(default)]
-    total_tokens: Option<u64>,
-    #[serde(default)]
-    completion_tokens_details: Option<ReasoningDetails>,
-    #[serde(default)]
-    prompt_tokens_details: Option<CachedDetails>,
-    /// Together reports cached tokens at the top level of `usage`.
-    #[serde(default)]
-    cached_tokens: Option<u64>,
-}
-
-#[derive(Deserialize, Default, Clone, Copy)]
-struct ReasoningDetails {
-    #[serde(default)]
-    reasoning_tokens: Option<u64>,
-}
-
-#[derive(Deserialize, Default, Clone, Copy)]
-struct CachedDetails {
-    #[serde(default)]
-    cached_tokens: Option<u64>,
-}
 
 impl UsageWire {
     fn to_usage(self) -> Usage {
@@ -198,7 +115,7 @@ impl StreamState {
         if data.is_empty() {
             return Ok(());
         }
-        let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|err| {
+        let chunk = chunk::parse(data).map_err(|err| {
             ProviderError::new(
                 ErrorCode::INVALID_RESPONSE,
                 format!("a stream event is not the JSON chunk it should be ({err})"),
@@ -210,42 +127,29 @@ impl StreamState {
         if let Some(usage) = chunk.usage {
             self.usage = Some(usage.to_usage());
         }
-        let choice = chunk
-            .choices
-            .into_iter()
-            .flatten()
-            .find(|c| c.index.unwrap_or(0) == 0);
-        let Some(choice) = choice else {
+        let Some(choice) = chunk.choice else {
             return Ok(());
         };
-        if let Some(delta) = choice.delta.or(choice.message) {
-            self.on_delta(delta, out);
-        }
-        if let Some(reason) = choice.finish_reason {
-            self.finish_reason = Some(reason.into_owned());
+        if let Some(reason) = self.on_choice(choice, out) {
+            self.finish_reason = Some(reason);
             self.finished = true;
         }
         Ok(())
     }
 
-    fn on_delta(&mut self, delta: Delta<'_>, out: &mut Vec<StreamEvent>) {
-        for reasoning in [
-            &delta.reasoning_content,
-            &delta.reasoning,
-            &delta.reasoning_text,
-        ]
-        .into_iter()
-        .flatten()
-        {
+    /// Emits a choice's deltas; returns its finish reason.
+    fn on_choice(&mut self, choice: Choice<'_>, out: &mut Vec<StreamEvent>) -> Option<String> {
+        for reasoning in choice.reasoning.iter().flatten() {
             self.emit_reasoning(reasoning, out);
         }
-        if let Some(content) = &delta.content {
+        if let Some(content) = &choice.content {
             let split = self.splitter.push(content);
             self.emit_split(split, out);
         }
-        for call in delta.tool_calls.into_iter().flatten() {
+        for call in choice.tool_calls.into_iter().flatten() {
             self.on_tool_call(call, out);
         }
+        choice.finish_reason.map(Cow::into_owned)
     }
 
     fn emit_split(&mut self, split: Split, out: &mut Vec<StreamEvent>) {
@@ -358,28 +262,17 @@ pub fn one_shot(
     let invalid = |why: String| ProviderError::new(ErrorCode::INVALID_RESPONSE, why);
     let text =
         std::str::from_utf8(body).map_err(|_| invalid("the response is not valid UTF-8".into()))?;
-    let chunk: Chunk<'_> = serde_json::from_str(text)
+    let chunk = chunk::parse(text)
         .map_err(|err| invalid(format!("the response is not the JSON it should be ({err})")))?;
     if let Some(error) = &chunk.error {
         return Err(error_event(error, secret));
     }
-    let choice = chunk
-        .choices
-        .into_iter()
-        .flatten()
-        .find(|c| c.index.unwrap_or(0) == 0)
+    let message = chunk
+        .choice
         .ok_or_else(|| invalid("the response has no choices".into()))?;
-    let message = choice.message.or(choice.delta).unwrap_or_default();
     let split = split_all(message.content.as_deref().unwrap_or(""));
     let mut reasoning = String::new();
-    for part in [
-        &message.reasoning_content,
-        &message.reasoning,
-        &message.reasoning_text,
-    ]
-    .into_iter()
-    .flatten()
-    {
+    for part in message.reasoning.iter().flatten() {
         reasoning.push_str(part);
     }
     reasoning.push_str(&split.reasoning);
@@ -412,8 +305,8 @@ pub fn one_shot(
         text: split.text,
         reasoning,
         tool_calls,
-        finish_reason: choice.finish_reason.map(Cow::into_owned),
-        usage: chunk.usage.map(UsageWire::to_usage),
+        finish_reason: message.finish_reason.map(Cow::into_owned),
+        usage: chunk.usage.map(|usage| usage.to_usage()),
     })
 }
 

@@ -45,7 +45,21 @@ impl Framer {
                 bytes = rest;
             }
         }
-        while let Some(end) = bytes.iter().position(|b| *b == b'\n' || *b == b'\r') {
+        loop {
+            // The common shape — nothing pending, `data: <payload>` then a blank line, LF
+            // endings — is handed out as a slice of the input, without copying.
+            if self.line.is_empty()
+                && !self.has_data
+                && self.event.is_empty()
+                && let Some((data, consumed)) = simple_event(bytes)
+            {
+                on_event(Event { name: "", data });
+                bytes = &bytes[consumed..];
+                continue;
+            }
+            let Some(end) = memchr::memchr2(b'\n', b'\r', bytes) else {
+                break;
+            };
             let (line, rest) = bytes.split_at(end);
             let was_cr = rest[0] == b'\r';
             bytes = &rest[1..];
@@ -86,7 +100,7 @@ impl Framer {
         if line[0] == b':' {
             return; // a comment
         }
-        let (field, value) = match line.iter().position(|b| *b == b':') {
+        let (field, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
                 let value = &line[colon + 1..];
                 (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
@@ -98,12 +112,12 @@ impl Framer {
                 if self.has_data {
                     self.data.push('\n');
                 }
-                self.data.push_str(&String::from_utf8_lossy(value));
+                push_text(&mut self.data, value);
                 self.has_data = true;
             }
             b"event" => {
                 self.event.clear();
-                self.event.push_str(&String::from_utf8_lossy(value));
+                push_text(&mut self.event, value);
             }
             _ => {} // id, retry, and unknown fields do not matter here
         }
@@ -120,6 +134,31 @@ impl Framer {
         self.event.clear();
         self.has_data = false;
     }
+}
+
+/// Appends bytes as text (invalid UTF-8 becomes U+FFFD), validating with the fast path.
+fn push_text(out: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+/// `data:[ ]<payload>\n\n` at the start of `bytes`, with a payload that is valid UTF-8 and
+/// holds no CR: the payload and how many bytes the event took.
+fn simple_event(bytes: &[u8]) -> Option<(&str, usize)> {
+    let after = bytes.strip_prefix(b"data:")?;
+    let start = 5 + usize::from(after.first() == Some(&b' '));
+    let line_end = start + memchr::memchr(b'\n', &bytes[start..])?;
+    if bytes.get(line_end + 1) != Some(&b'\n') {
+        return None;
+    }
+    let payload = &bytes[start..line_end];
+    if memchr::memchr(b'\r', payload).is_some() {
+        return None;
+    }
+    let text = std::str::from_utf8(payload).ok()?;
+    Some((text, line_end + 2))
 }
 
 #[cfg(test)]

@@ -42,18 +42,22 @@ enum Item {
 /// Batches in flight between the task and the handle.
 const CHANNEL_BATCHES: usize = 32;
 
-/// Starts the request and returns the handle.
+/// Starts the request and returns the handle as it crosses the ABI.
 pub fn start(prepared: Prepared) -> Result<ChatStreamBox, ProviderError> {
+    Ok(ChatStream_TO::from_value(start_local(prepared)?, TD_Opaque))
+}
+
+/// Starts the request and returns the handle as plain Rust (in-process use, benchmarks).
+pub fn start_local(prepared: Prepared) -> Result<HfStream, ProviderError> {
     let runtime = runtime::runtime()?;
     let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
     let task = runtime.spawn(run(prepared, sender));
-    let stream = HfStream {
+    Ok(HfStream {
         receiver,
         buffer: VecDeque::new(),
         task,
         state: State::Open,
-    };
-    Ok(ChatStream_TO::from_value(stream, TD_Opaque))
+    })
 }
 
 /// How an attempt ended.
@@ -299,8 +303,57 @@ impl HfStream {
         }
     }
 
+    /// Up to `max` ready events, handed to `each`, waiting at most `timeout` for the first.
+    /// The events before a failure come out now; the failure comes with the next call.
+    pub fn next_batch(
+        &mut self,
+        max: usize,
+        timeout: Duration,
+        each: &mut dyn FnMut(StreamEvent),
+    ) -> Result<usize, ProviderError> {
+        let max = max.max(1);
+        // The first event may be waited for; then whatever is buffered goes out in one sweep.
+        let Some(first) = self.next(timeout)? else {
+            return Ok(0);
+        };
+        let mut last = first.kind == EventKind::DONE;
+        each(first);
+        let mut count = 1;
+        while count < max && !last {
+            if self.buffer.is_empty() && !self.fill(Duration::ZERO)? {
+                break;
+            }
+            match self.buffer.pop_front() {
+                Some(Item::Event(event)) => {
+                    last = event.kind == EventKind::DONE;
+                    if last {
+                        self.state = State::Finished;
+                    }
+                    each(event);
+                    count += 1;
+                }
+                Some(failed @ Item::Failed(_)) => {
+                    // The failure comes with the next call, after these events.
+                    self.buffer.push_front(failed);
+                    break;
+                }
+                None => break,
+            }
+        }
+        Ok(count)
+    }
+
+    /// Stops the request now.
+    pub fn stop(&mut self) {
+        self.task.abort();
+        self.buffer.clear();
+        if self.state == State::Open {
+            self.state = State::Cancelled;
+        }
+    }
+
     /// The next item, or `None` if nothing came within `timeout`.
-    fn next(&mut self, timeout: Duration) -> Result<Option<StreamEvent>, ProviderError> {
+    pub fn next(&mut self, timeout: Duration) -> Result<Option<StreamEvent>, ProviderError> {
         match self.state {
             State::Finished => {
                 return Err(ProviderError::new(
@@ -356,41 +409,19 @@ impl ChatStream for HfStream {
         timeout_ms: u64,
     ) -> RResult<RVec<StreamEvent>, ProviderError> {
         catch_panics("next_events", || {
-            let max = max_events.max(1) as usize;
-            let mut events = RVec::with_capacity(max.min(self.buffer.len().max(1)));
-            let mut wait = Duration::from_millis(timeout_ms);
-            while events.len() < max {
-                match self.next(wait) {
-                    Ok(Some(event)) => {
-                        let last = event.kind == EventKind::DONE;
-                        events.push(event);
-                        if last {
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    // The events before a failure go out now; the failure comes next call.
-                    Err(error) if !events.is_empty() && self.state == State::Finished => {
-                        self.buffer.push_front(Item::Failed(error));
-                        self.state = State::Open;
-                        break;
-                    }
-                    Err(error) => return Err(error),
-                }
-                // Only the first event may be waited for; the rest is what is ready.
-                wait = Duration::ZERO;
-            }
+            let mut events = RVec::new();
+            self.next_batch(
+                max_events as usize,
+                Duration::from_millis(timeout_ms),
+                &mut |e| events.push(e),
+            )?;
             Ok(events)
         })
     }
 
     fn cancel(&mut self) {
         let _ = catch_panics("cancel", || {
-            self.task.abort();
-            self.buffer.clear();
-            if self.state == State::Open {
-                self.state = State::Cancelled;
-            }
+            self.stop();
             Ok(())
         });
     }

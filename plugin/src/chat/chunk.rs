@@ -1,0 +1,299 @@
+//! Reading one chat chunk (a stream event's JSON, or a whole one-shot response) in a single
+//! pass: only the first choice (index 0) is kept, its text fields are borrowed from the input,
+//! and nothing else is built. At a hundred thousand chunks a second, serde's derived nested
+//! structs cost more in moving themselves around than in parsing; these visitors keep
+//! everything in one frame.
+
+use std::{borrow::Cow, fmt, marker::PhantomData};
+
+use serde::{
+    Deserialize, Deserializer,
+    de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor},
+};
+use serde_json::Value;
+
+/// A chunk, reduced to what the normaliser reads.
+#[derive(Debug, Default)]
+pub struct Chunk<'a> {
+    /// The choice with index 0, if the chunk has one.
+    pub choice: Option<Choice<'a>>,
+    /// Boxed: one chunk in a hundred carries it.
+    pub usage: Option<Box<UsageWire>>,
+    /// An `error` member (a failure reported inside a stream or body).
+    pub error: Option<Box<Value>>,
+}
+
+/// What a choice's `delta` (streams) or `message` (one-shot) and `finish_reason` hold.
+#[derive(Debug, Default)]
+pub struct Choice<'a> {
+    pub content: Option<Cow<'a, str>>,
+    /// `reasoning_content`, `reasoning`, `reasoning_text`: upstreams use one or the other.
+    pub reasoning: [Option<Cow<'a, str>>; 3],
+    pub tool_calls: Option<Vec<ToolCallWire>>,
+    pub finish_reason: Option<Cow<'a, str>>,
+}
+
+/// One tool call (or a piece of one) as upstreams send it.
+#[derive(Debug, Deserialize)]
+pub struct ToolCallWire {
+    #[serde(default)]
+    pub index: Option<u32>,
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub function: Option<FunctionWire>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FunctionWire {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A JSON string usually; some upstreams send the object itself.
+    #[serde(default)]
+    pub arguments: Option<Value>,
+}
+
+/// Token usage as upstreams report it (every field optional; some are provider-specific).
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+pub struct UsageWire {
+    #[serde(default)]
+    pub prompt_tokens: Option<u64>,
+    #[serde(default)]
+    pub completion_tokens: Option<u64>,
+    #[serde(default)]
+    pub total_tokens: Option<u64>,
+    #[serde(default)]
+    pub completion_tokens_details: Option<ReasoningDetails>,
+    #[serde(default)]
+    pub prompt_tokens_details: Option<CachedDetails>,
+    /// Together reports cached tokens at the top level of `usage`.
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+pub struct ReasoningDetails {
+    #[serde(default)]
+    pub reasoning_tokens: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone, Copy)]
+pub struct CachedDetails {
+    #[serde(default)]
+    pub cached_tokens: Option<u64>,
+}
+
+/// Parses a chunk; the error says where the JSON went wrong.
+pub fn parse(text: &str) -> Result<Chunk<'_>, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let chunk = deserializer.deserialize_map(ChunkVisitor)?;
+    deserializer.end()?;
+    Ok(chunk)
+}
+
+/// A string borrowed from the input when it has no escapes.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+fn text<'de: 'a, 'a, A: MapAccess<'de>>(map: &mut A) -> Result<Option<Cow<'a, str>>, A::Error> {
+    Ok(map.next_value::<Option<Text<'a>>>()?.map(|t| t.0))
+}
+
+struct ChunkVisitor;
+
+impl<'de> Visitor<'de> for ChunkVisitor {
+    type Value = Chunk<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a chat chunk object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut chunk = Chunk::default();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.0.as_ref() {
+                "choices" => chunk.choice = map.next_value_seed(Choices(PhantomData))?,
+                "usage" => chunk.usage = map.next_value()?,
+                "error" => chunk.error = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(chunk)
+    }
+}
+
+/// `choices`: the element with index 0 (absent, `null` or empty: none).
+struct Choices<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Choices<'a> {
+    type Value = Option<Choice<'a>>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Choices<'a> {
+    type Value = Option<Choice<'a>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of choices")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut first = None;
+        while let Some((index, choice)) = seq.next_element_seed(OneChoice(PhantomData))? {
+            if first.is_none() && index.unwrap_or(0) == 0 {
+                first = Some(choice);
+            }
+        }
+        Ok(first)
+    }
+}
+
+/// One element of `choices`: its index and content.
+struct OneChoice<'a>(PhantomData<&'a ()>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for OneChoice<'a> {
+    type Value = (Option<u64>, Choice<'a>);
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for OneChoice<'a> {
+    type Value = (Option<u64>, Choice<'a>);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a choice object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut index = None;
+        let mut choice = Choice::default();
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.0.as_ref() {
+                "index" => index = map.next_value()?,
+                "delta" | "message" => map.next_value_seed(Delta(&mut choice))?,
+                "finish_reason" => choice.finish_reason = text(&mut map)?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok((index, choice))
+    }
+}
+
+/// `delta` / `message`: fills the choice in place (`null` leaves it empty).
+struct Delta<'c, 'a>(&'c mut Choice<'a>);
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Delta<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for Delta<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a delta object")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let choice = self.0;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            match key.0.as_ref() {
+                "content" => choice.content = text(&mut map)?,
+                "reasoning_content" => choice.reasoning[0] = text(&mut map)?,
+                "reasoning" => choice.reasoning[1] = text(&mut map)?,
+                "reasoning_text" => choice.reasoning[2] = text(&mut map)?,
+                "tool_calls" => choice.tool_calls = map.next_value()?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_first_choice_borrowed_and_skips_the_rest() {
+        let text = r#"{"id":"x","choices":[{"delta":{"content":"skip"},"index":1},
+            {"index":0,"delta":{"role":"assistant","content":"hello","reasoning":"why"},"finish_reason":null},
+            {"index":0,"delta":{"content":"second index 0"}}],"usage":null,"extra":[1,{"a":2}]}"#;
+        let chunk = parse(text).unwrap();
+        let choice = chunk.choice.unwrap();
+        assert!(matches!(choice.content, Some(Cow::Borrowed("hello"))));
+        assert_eq!(choice.reasoning[1].as_deref(), Some("why"));
+        assert!(choice.finish_reason.is_none() && chunk.usage.is_none());
+        let escaped =
+            parse(r#"{"choices":[{"message":{"content":"a\nb"},"finish_reason":"stop"}]}"#)
+                .unwrap();
+        let choice = escaped.choice.unwrap();
+        assert_eq!(choice.content.as_deref(), Some("a\nb"));
+        assert_eq!(choice.finish_reason.as_deref(), Some("stop"));
+    }
+
+    #[test]
+    fn nulls_and_empty_choices_are_nothing_and_bad_json_is_an_error() {
+        assert!(parse(r#"{"choices":null}"#).unwrap().choice.is_none());
+        assert!(
+            parse(r#"{"choices":[],"usage":{"prompt_tokens":1}}"#)
+                .unwrap()
+                .usage
+                .is_some()
+        );
+        assert!(
+            parse(r#"{"choices":[{"delta":null}]}"#)
+                .unwrap()
+                .choice
+                .unwrap()
+                .content
+                .is_none()
+        );
+        assert!(parse(r#"{"error":"boom"}"#).unwrap().error.is_some());
+        for bad in [
+            "",
+            "[]",
+            "not json",
+            r#"{"choices":[{"delta":{"content":5}}]}"#,
+            r#"{"a":1} x"#,
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+}
