@@ -1032,3 +1032,28 @@ fn a_panicking_provider_fails_the_chat_and_the_host_reports_it() {
     let ok = sandbox.run(["chat", "--model", "echo/echo-1", "hello there"]);
     assert_eq!(ok.ok(), "echo: hello there\n");
 }
+
+#[test]
+fn the_overall_deadline_ends_a_stream_that_drips_forever() {
+    let router = MockRouter::start();
+    let chunks = chat_chunks(&"drip ".repeat(1000));
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse("x", &refs, Duration::from_millis(50), StreamEnd::Close),
+    );
+    let sandbox = setup(
+        &router,
+        json!({"plugins": {"entries": {"huggingface": {"config": {"chat": {"idleTimeoutMs": 2000, "timeoutMs": 700}}}}}}),
+    );
+    let started = Instant::now();
+    let run = chat(&sandbox, &["--model", "huggingface/a/b", "hi"]);
+    run.code(1);
+    assert!(
+        run.stdout.starts_with("drip "),
+        "output until the deadline: {run}"
+    );
+    assert!(run.stderr.contains("error: timeout"), "{run}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
