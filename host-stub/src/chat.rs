@@ -15,12 +15,11 @@ use openclaw_provider_abi::{
     documents::{ChatDone, ChatRequest, ChatResult, Message, ToolCallDelta},
 };
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::{
     catalog,
     host::Host,
-    model_refs::{aliases, expand_alias, provider_of},
+    model_refs::{self, aliases, expand_alias, provider_of},
     provider_settings::ProviderSettings,
 };
 
@@ -118,18 +117,8 @@ pub fn candidates(
     requested: Option<&str>,
 ) -> Result<(Vec<String>, Option<String>), ChatFailure> {
     let aliases = aliases(&host.config);
-    let primary = match host.config.get("agents.defaults.model") {
-        Some(Value::String(primary)) => Some(primary.clone()),
-        Some(model) => model
-            .get("primary")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        None => None,
-    }
-    .map(|primary| expand_alias(&aliases, &primary));
-    let fallbacks: Vec<String> = host
-        .config
-        .strings("agents.defaults.model.fallbacks")
+    let primary = model_refs::primary(&host.config).map(|primary| expand_alias(&aliases, &primary));
+    let fallbacks: Vec<String> = model_refs::fallbacks(&host.config)
         .iter()
         .map(|fallback| expand_alias(&aliases, fallback))
         .collect();

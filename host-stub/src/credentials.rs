@@ -176,15 +176,16 @@ pub fn candidates(method: &AuthMethod, lookup: &Lookup<'_>) -> Vec<Candidate> {
 pub fn resolve(method: &AuthMethod, lookup: &Lookup<'_>) -> Option<Credential> {
     candidates(method, lookup)
         .into_iter()
-        .find_map(|candidate| {
-            candidate.secret.map(|secret| Credential {
-                secret,
-                source: candidate.source,
-            })
-        })
+        .find_map(Candidate::into_credential)
 }
 
 impl Candidate {
+    /// The credential this place holds, if usable.
+    pub fn into_credential(self) -> Option<Credential> {
+        let source = self.source;
+        self.secret.map(|secret| Credential { secret, source })
+    }
+
     /// Whether this place holds a usable credential.
     pub fn usable(&self) -> bool {
         self.secret.is_some()

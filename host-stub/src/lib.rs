@@ -21,6 +21,7 @@ pub mod loader;
 pub mod logging;
 pub mod manifest;
 pub mod model_refs;
+pub mod onboarding;
 pub mod paths;
 pub mod plugin;
 pub mod profiles;

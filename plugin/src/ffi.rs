@@ -5,9 +5,9 @@
 //! here holds Hugging Face logic.
 
 use openclaw_provider_abi::{
-    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, ErrorCode,
-    HostContext, ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError,
-    ProviderModule, ProviderModuleRef, ResolvedModel,
+    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, HostContext,
+    ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModule,
+    ProviderModuleRef, ResolvedModel,
     abi_stable::{
         export_root_module,
         prefix_type::PrefixTypeTrait,
@@ -16,7 +16,7 @@ use openclaw_provider_abi::{
     catch_panics as guard,
 };
 
-use crate::{catalog, chat, host_log, identity, refs};
+use crate::{catalog, chat, host_log, identity, onboarding, refs};
 
 /// The root module abi_stable's loader looks up. Building it is cheap: no threads, no I/O.
 #[export_root_module]
@@ -33,14 +33,6 @@ pub fn root_module() -> ProviderModuleRef {
         chat_stream,
     }
     .leak_into_prefix()
-}
-
-/// The error for an entry point whose behaviour this build does not offer yet.
-fn unsupported(operation: &str) -> ProviderError {
-    ProviderError::new(
-        ErrorCode::UNSUPPORTED,
-        format!("the Hugging Face plugin does not implement {operation} in this version"),
-    )
 }
 
 extern "C" fn info() -> RResult<PluginInfo, ProviderError> {
@@ -64,16 +56,14 @@ extern "C" fn auth_methods() -> RResult<RVec<AuthMethod>, ProviderError> {
     guard("auth_methods", || Ok(identity::auth_methods().into()))
 }
 
-extern "C" fn validate_credential(_context: &CallContext) -> RResult<AccountInfo, ProviderError> {
-    guard("validate_credential", || {
-        Err(unsupported("credential validation"))
-    })
+extern "C" fn validate_credential(context: &CallContext) -> RResult<AccountInfo, ProviderError> {
+    guard("validate_credential", || onboarding::validate(context))
 }
 
 extern "C" fn onboarding_result(
-    _request: &OnboardingRequest,
+    request: &OnboardingRequest,
 ) -> RResult<OnboardingResult, ProviderError> {
-    guard("onboarding_result", || Err(unsupported("onboarding")))
+    guard("onboarding_result", || onboarding::result(request))
 }
 
 extern "C" fn list_models(request: &CatalogRequest) -> RResult<Catalog, ProviderError> {

@@ -3,7 +3,8 @@
 //! The crate builds a `cdylib` that exports the root module of `openclaw-provider-abi`
 //! ([`ffi`]). Everything behind the FFI shell is ordinary Rust with ordinary unit tests:
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
-//! catalog ([`catalog`]), model refs ([`refs`]) and chat ([`chat`]), over the plugin's own
+//! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]) and the onboarding hooks
+//! ([`onboarding`]), over the plugin's own
 //! runtime, settings and HTTP plumbing ([`runtime`], [`settings`], [`http`], [`errors`],
 //! [`environment`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
@@ -16,6 +17,7 @@ pub mod ffi;
 pub mod host_log;
 pub mod http;
 pub mod identity;
+pub mod onboarding;
 pub mod refs;
 pub mod runtime;
 pub mod settings;

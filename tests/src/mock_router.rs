@@ -43,6 +43,11 @@ pub enum Reply {
     /// Streams the request's last user message back, word by word, `gap` apart: each stream's
     /// answer identifies its request (for concurrency tests).
     EchoStream { gap: Duration },
+    /// Chooses the reply by the request's bearer token; `otherwise` for any other token.
+    ByToken {
+        replies: Vec<(String, Reply)>,
+        otherwise: Box<Reply>,
+    },
     /// Sends headers, then each piece after its delay (a stream), then ends as `end` says.
     Stream {
         status: u16,
@@ -374,6 +379,20 @@ async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watc
             })
     };
     let reply = match reply {
+        Reply::ByToken { replies, otherwise } => {
+            let token = request
+                .header("authorization")
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            replies
+                .into_iter()
+                .find(|(known, _)| known == token)
+                .map(|(_, reply)| reply)
+                .unwrap_or(*otherwise)
+        }
+        other => other,
+    };
+    let reply = match reply {
         Reply::EchoStream { gap } => {
             let prompt = request.json()["messages"]
                 .as_array()
@@ -459,7 +478,9 @@ async fn answer(
         Reply::Stall => {
             wait_for_client_to_leave(socket, &mut stopped).await;
         }
-        Reply::EchoStream { .. } => unreachable!("turned into a stream before answering"),
+        Reply::EchoStream { .. } | Reply::ByToken { .. } => {
+            unreachable!("resolved before answering")
+        }
         Reply::Reset => {
             let _ = socket.set_zero_linger();
         }
@@ -645,4 +666,80 @@ pub fn models_body(count: usize) -> Vec<u8> {
     }
     serde_json::to_vec(&serde_json::json!({"object": "list", "data": data}))
         .expect("serialising generated models")
+}
+
+/// The kinds of Hub token `/api/whoami-v2` tells apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A classic read token.
+    Read,
+    /// A classic write token.
+    Write,
+    /// A fine-grained token holding `inference.serverless.write` for its user.
+    FineGrainedWithInference,
+    /// A fine-grained token without it (repo access only).
+    FineGrainedWithoutInference,
+}
+
+/// A `whoami-v2` body for user `name` holding a token of `kind`, shaped like the Hub's.
+pub fn whoami_body(name: &str, kind: TokenKind) -> Vec<u8> {
+    let (role, fine_grained) = match kind {
+        TokenKind::Read => ("read", serde_json::Value::Null),
+        TokenKind::Write => ("write", serde_json::Value::Null),
+        TokenKind::FineGrainedWithInference | TokenKind::FineGrainedWithoutInference => {
+            let mut permissions = vec!["repo.content.read"];
+            if kind == TokenKind::FineGrainedWithInference {
+                permissions.push("inference.serverless.write");
+            }
+            (
+                "fineGrained",
+                serde_json::json!({
+                    "canReadGatedRepos": false,
+                    "global": ["discussion.write"],
+                    "scoped": [{
+                        "entity": {"_id": "6512aa", "type": "user", "name": name},
+                        "permissions": permissions
+                    }]
+                }),
+            )
+        }
+    };
+    let mut access_token = serde_json::json!({
+        "displayName": format!("{name}-token"),
+        "role": role,
+        "createdAt": "2026-10-01T09:00:00.000Z"
+    });
+    if !fine_grained.is_null() {
+        access_token["fineGrained"] = fine_grained;
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "type": "user",
+        "id": "6512aa",
+        "name": name,
+        "fullname": name,
+        "isPro": false,
+        "canPay": true,
+        "orgs": [],
+        "auth": {"type": "access_token", "accessToken": access_token}
+    }))
+    .expect("whoami body")
+}
+
+/// `GET /api/whoami-v2` answering for the given tokens, 401 for any other, as the Hub does.
+pub fn whoami(tokens: &[(&str, &str, TokenKind)]) -> Reply {
+    Reply::ByToken {
+        replies: tokens
+            .iter()
+            .map(|(token, name, kind)| {
+                (
+                    token.to_string(),
+                    Reply::json(200, whoami_body(name, *kind)),
+                )
+            })
+            .collect(),
+        otherwise: Box::new(Reply::json(
+            401,
+            r#"{"error":"Invalid credentials in Authorization header"}"#,
+        )),
+    }
 }

@@ -146,7 +146,12 @@ impl Sandbox {
 
     /// A `host-stub` command in this sandbox with a clean environment.
     pub fn command(&self) -> Command {
-        let mut command = Command::new(&artifacts().host_stub);
+        self.command_for(&artifacts().host_stub)
+    }
+
+    /// `program` with this sandbox's clean environment (for wrappers around `host-stub`).
+    pub fn command_for(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new(program);
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())

@@ -5,14 +5,16 @@
 
 mod auth;
 mod chat;
+mod config;
 mod gateway;
 mod models;
+mod onboard;
 mod output;
 mod plugins;
 
 use std::{path::PathBuf, process::ExitCode};
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::host::{Host, HostOptions};
 
@@ -54,6 +56,18 @@ pub enum Command {
     Auth(auth::AuthCommand),
     /// Chat with a model: the answer streams to stdout as it arrives.
     Chat(chat::ChatArgs),
+    /// Set up a provider: store its key, make its default model yours.
+    Onboard(onboard::OnboardArgs),
+    /// Read and change the configuration file.
+    #[command(subcommand)]
+    Config(config::ConfigCommand),
+}
+
+impl Cli {
+    /// The command line as clap knows it before plugin-declared flags are added.
+    pub(crate) fn command_for_globals() -> clap::Command {
+        Self::command()
+    }
 }
 
 /// A failure with the exit code it deserves.
@@ -97,7 +111,25 @@ pub fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let cli = Cli::parse();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // `onboard` takes the key flags the plugins declare in their manifests.
+    let choices = if argv.iter().any(|arg| arg == "onboard") {
+        onboard::declared_auth_choices(&argv)
+    } else {
+        Vec::new()
+    };
+    let command =
+        Cli::command().mut_subcommand("onboard", |sub| onboard::with_key_flags(sub, &choices));
+    let matches = command.get_matches_from(&argv);
+    let mut cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    if let (Command::Onboard(args), Some(sub)) =
+        (&mut cli.command, matches.subcommand_matches("onboard"))
+    {
+        args.keys = onboard::key_flag_values(sub, &choices);
+    }
     crate::logging::init(cli.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -121,6 +153,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Gateway(command) => gateway::run(command, &options),
         Command::Auth(command) => auth::run(command, &options),
         Command::Chat(args) => chat::run_chat(args, &options),
+        Command::Onboard(args) => onboard::run(args, &options),
+        Command::Config(command) => config::run(command, &options),
     }
 }
 

@@ -1,4 +1,5 @@
-//! `host-stub models list [--provider ID] [--refresh] [--json]`.
+//! `host-stub models …`: the catalog (`list`) and the user's model choices — the primary
+//! (`set`), the fallbacks and the aliases — kept in the configuration.
 
 use clap::Subcommand;
 use serde::Serialize;
@@ -9,8 +10,10 @@ use super::{
 };
 use crate::{
     catalog::{self, Origin, Outcome, ProviderCatalog, rows::Row},
+    config::Config,
     host::{Host, HostOptions},
-    model_refs::{alias_of, aliases},
+    model_refs::{self, alias_of, aliases},
+    paths::StatePaths,
     plugin::LoadedPlugin,
 };
 
@@ -29,6 +32,56 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Set the primary (default) model: a ref (`huggingface/deepseek-ai/DeepSeek-R1:cheapest`)
+    /// or an alias.
+    Set {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// The models tried, in order, when the primary one fails.
+    #[command(subcommand)]
+    Fallbacks(FallbacksCommand),
+    /// Short names for model refs.
+    #[command(subcommand)]
+    Aliases(AliasesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FallbacksCommand {
+    /// Show the fallbacks in order.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Append a model (a ref or an alias) to the fallbacks.
+    Add {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Remove a model from the fallbacks.
+    Remove {
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AliasesCommand {
+    /// Show the aliases.
+    List {
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a model ref a short name (taken from any model that had it).
+    Add {
+        alias: String,
+        #[arg(value_name = "REF")]
+        reference: String,
+    },
+    /// Remove an alias.
+    Remove { alias: String },
 }
 
 pub fn run(command: ModelsCommand, options: &HostOptions) -> CliResult {
@@ -38,6 +91,151 @@ pub fn run(command: ModelsCommand, options: &HostOptions) -> CliResult {
             refresh,
             json,
         } => list(options, provider.as_deref(), refresh, json),
+        ModelsCommand::Set { reference } => set_primary(options, &reference),
+        ModelsCommand::Fallbacks(command) => fallbacks(options, command),
+        ModelsCommand::Aliases(command) => alias_command(options, command),
+    }
+}
+
+/// A ref the user typed, checked: aliases expanded, the form checked, and — when its provider
+/// is loaded — resolved by the plugin (canonical spelling, warnings for unknown models).
+fn checked_model(host: &Host, input: &str) -> Result<String, Failure> {
+    let expanded = model_refs::expand_alias(&aliases(&host.config), input);
+    let reference =
+        model_refs::checked_ref(&expanded).map_err(|err| Failure::usage(err.to_string()))?;
+    let provider = model_refs::provider_of(&reference).unwrap_or_default();
+    let Some(plugin) = host.registry().get(&provider) else {
+        eprintln!(
+            "warning: no provider plugin '{provider}' is loaded; {reference} is saved unchecked"
+        );
+        return Ok(reference);
+    };
+    let known = catalog::known_models(&catalog::current(host, plugin).models);
+    let resolved = plugin.resolve_ref(&reference, &known)?;
+    for warning in resolved.warnings.iter() {
+        eprintln!("warning: {warning}");
+    }
+    Ok(resolved.model_ref.to_string())
+}
+
+fn set_primary(options: &HostOptions, input: &str) -> CliResult {
+    let host = open_host(options)?;
+    let reference = checked_model(&host, input)?;
+    let (previous, changed) = Config::update(&host.config.path, |root| {
+        model_refs::set_primary(root, &reference)
+    })?;
+    match previous {
+        _ if !changed => println!("the primary model already is {reference}"),
+        Some(previous) => println!("primary model: {reference} (was {previous})"),
+        None => println!("primary model: {reference}"),
+    }
+    Ok(())
+}
+
+fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
+    let paths = StatePaths::resolve(options.state_dir.as_deref());
+    match command {
+        FallbacksCommand::List { json } => {
+            let config = Config::load(&paths.config_file)?;
+            let fallbacks = model_refs::fallbacks(&config);
+            if json {
+                return print_json(&serde_json::json!({ "fallbacks": fallbacks }));
+            }
+            if fallbacks.is_empty() {
+                println!("no fallbacks: only the primary model is tried");
+            }
+            for (position, reference) in fallbacks.iter().enumerate() {
+                println!("{}. {reference}", position + 1);
+            }
+            Ok(())
+        }
+        FallbacksCommand::Add { reference } => {
+            let host = open_host(options)?;
+            let reference = checked_model(&host, &reference)?;
+            let (added, _) = Config::update(&host.config.path, |root| {
+                model_refs::add_fallback(root, &reference)
+            })?;
+            if added {
+                println!("fallback added: {reference}");
+            } else {
+                println!("{reference} already is a fallback");
+            }
+            Ok(())
+        }
+        FallbacksCommand::Remove { reference } => {
+            let config = Config::load(&paths.config_file)?;
+            let reference = model_refs::expand_alias(&aliases(&config), &reference);
+            let (removed, _) = Config::update(&paths.config_file, |root| {
+                model_refs::remove_fallback(root, &reference)
+            })?;
+            if !removed {
+                return Err(Failure::new(format!(
+                    "{reference} is not a fallback; `host-stub models fallbacks list` shows them"
+                )));
+            }
+            println!("fallback removed: {reference}");
+            Ok(())
+        }
+    }
+}
+
+fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
+    let paths = StatePaths::resolve(options.state_dir.as_deref());
+    match command {
+        AliasesCommand::List { json } => {
+            let config = Config::load(&paths.config_file)?;
+            let pairs = aliases(&config);
+            if json {
+                let map: serde_json::Map<String, serde_json::Value> = pairs
+                    .into_iter()
+                    .map(|(alias, reference)| (alias, reference.into()))
+                    .collect();
+                return print_json(&serde_json::json!({ "aliases": map }));
+            }
+            if pairs.is_empty() {
+                println!("no aliases");
+            }
+            let mut rows = table(&["alias", "ref"]);
+            for (alias, reference) in pairs {
+                rows.add_row(vec![alias, reference]);
+            }
+            print_table(&rows);
+            Ok(())
+        }
+        AliasesCommand::Add { alias, reference } => {
+            let alias =
+                model_refs::checked_alias(&alias).map_err(|err| Failure::usage(err.to_string()))?;
+            let host = open_host(options)?;
+            let reference = checked_model(&host, &reference)?;
+            let (taken_from, changed) = Config::update(&host.config.path, |root| {
+                model_refs::set_alias(root, &alias, &reference)
+            })?;
+            if !changed {
+                println!("{alias} already names {reference}");
+                return Ok(());
+            }
+            println!("alias {alias} → {reference}");
+            for previous in taken_from {
+                println!("  (it named {previous} before)");
+            }
+            Ok(())
+        }
+        AliasesCommand::Remove { alias } => {
+            let (had, _) = Config::update(&paths.config_file, |root| {
+                model_refs::remove_alias(root, alias.trim())
+            })?;
+            if had.is_empty() {
+                return Err(Failure::new(format!(
+                    "no alias {alias:?}; `host-stub models aliases list` shows them"
+                )));
+            }
+            println!(
+                "alias {} removed (it named {})",
+                alias.trim(),
+                had.join(", ")
+            );
+            Ok(())
+        }
     }
 }
 
