@@ -5,8 +5,10 @@
 //! ([`loader`]), and keeps the ones that pass in a [`registry`] keyed by provider id. The CLI
 //! ([`cli`]) drives onboarding, catalog refreshes and chat through the plugins. The host knows
 //! no provider: flags, environment variables, default models and config patches all come from
-//! the plugins and their manifests.
+//! the plugins and their manifests. The [`bridge`] serves hosts that cannot load a native plugin
+//! (real OpenClaw) through the same loader, over JSON on stdio.
 
+pub mod bridge;
 pub mod catalog;
 pub mod chat;
 pub mod cli;

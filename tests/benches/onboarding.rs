@@ -28,25 +28,28 @@ fn main() {
                 c.arg("--version");
                 c
             }),
-            ("host-stub onboard --non-interactive … (fresh state dir)", &mut || {
-                fresh.set(fresh.get() + 1);
-                let state = sandbox.root().join(format!("state-{}", fresh.get()));
-                std::fs::create_dir_all(&state).unwrap();
-                let mut c = sandbox.command();
-                c.env("OPENCLAW_STATE_DIR", &state).args([
-                    "--plugins-dir".as_ref(),
-                    plugins.as_os_str(),
-                    "onboard".as_ref(),
-                    "--non-interactive".as_ref(),
-                    "--mode".as_ref(),
-                    "local".as_ref(),
-                    "--auth-choice".as_ref(),
-                    "huggingface-api-key".as_ref(),
-                    "--huggingface-api-key".as_ref(),
-                    SENTINEL_TOKEN.as_ref(),
-                ]);
-                c
-            }),
+            (
+                "host-stub onboard --non-interactive … (fresh state dir)",
+                &mut || {
+                    fresh.set(fresh.get() + 1);
+                    let state = sandbox.root().join(format!("state-{}", fresh.get()));
+                    std::fs::create_dir_all(&state).unwrap();
+                    let mut c = sandbox.command();
+                    c.env("OPENCLAW_STATE_DIR", &state).args([
+                        "--plugins-dir".as_ref(),
+                        plugins.as_os_str(),
+                        "onboard".as_ref(),
+                        "--non-interactive".as_ref(),
+                        "--mode".as_ref(),
+                        "local".as_ref(),
+                        "--auth-choice".as_ref(),
+                        "huggingface-api-key".as_ref(),
+                        "--huggingface-api-key".as_ref(),
+                        SENTINEL_TOKEN.as_ref(),
+                    ]);
+                    c
+                },
+            ),
         ],
         5,
         runs,

@@ -29,6 +29,8 @@ pub struct Artifacts {
     pub profile_dir: PathBuf,
     /// The `host-stub` binary.
     pub host_stub: PathBuf,
+    /// The `openclaw-provider-bridge` binary.
+    pub bridge: PathBuf,
     /// The Hugging Face plugin library.
     pub hf_library: PathBuf,
     /// The echo test provider library.
@@ -95,6 +97,7 @@ pub fn artifacts() -> &'static Artifacts {
         );
         Artifacts {
             host_stub: profile_dir.join("host-stub"),
+            bridge: profile_dir.join("openclaw-provider-bridge"),
             hf_library: profile_dir.join(library_file("openclaw_huggingface")),
             echo_library: profile_dir.join(library_file("openclaw_echo_provider")),
             not_a_plugin_library: profile_dir.join(library_file("openclaw_not_a_plugin")),

@@ -1,0 +1,610 @@
+//! The provider bridge end to end: `openclaw-provider-bridge` in a plugin folder, loading the
+//! real Hugging Face plugin, against the mock router — each operation, and each way it can go
+//! wrong (a typed error line and a non-zero exit, never a hang or a half-written line).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    io::{Read, Write},
+    os::unix::fs::PermissionsExt,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use openclaw_e2e::{
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, chat_chunks, fixture,
+    models_body, stage_hf,
+};
+use serde_json::{Value, json};
+
+const CHAT: &str = "/v1/chat/completions";
+
+/// A plugin folder as shipped: manifest, library and the bridge beside them.
+fn folder(sandbox: &Sandbox) -> PathBuf {
+    let dir = sandbox.root().join("huggingface");
+    stage_hf(&dir);
+    std::fs::copy(&artifacts().bridge, dir.join("openclaw-provider-bridge")).unwrap();
+    dir
+}
+
+struct Answer {
+    code: Option<i32>,
+    lines: Vec<Value>,
+    stdout: String,
+    stderr: String,
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Answer {
+    fn last(&self) -> &Value {
+        self.lines
+            .last()
+            .unwrap_or_else(|| panic!("no output:\n{self}"))
+    }
+}
+
+fn bridge(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(dir.join("openclaw-provider-bridge"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command
+}
+
+/// Runs the bridge in `dir` with `args`, feeding it `stdin`.
+fn call(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Answer {
+    let mut command = bridge(dir, env);
+    command.args(args);
+    if stdin.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command.spawn().unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        !stdout.contains(SENTINEL_TOKEN) && !stderr.contains(SENTINEL_TOKEN),
+        "the token leaked:\n{stdout}\n{stderr}"
+    );
+    let lines = stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON line: {line:?}"))
+        })
+        .collect();
+    Answer {
+        code: output.status.code(),
+        lines,
+        stdout,
+        stderr,
+    }
+}
+
+fn with_key() -> Vec<(&'static str, &'static str)> {
+    vec![("OPENCLAW_PROVIDER_API_KEY", SENTINEL_TOKEN)]
+}
+
+fn chat_request(model: &str, prompt: &str) -> String {
+    json!({"model": model, "messages": [{"role": "user", "content": prompt}]}).to_string()
+}
+
+#[test]
+fn info_describes_the_plugin_in_its_folder() {
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let answer = call(&dir, &[], &["info"], None);
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let info = answer.last();
+    assert_eq!(info["type"], "info");
+    assert_eq!(info["id"], "huggingface");
+    assert_eq!(info["defaultModel"], "huggingface/deepseek-ai/DeepSeek-R1");
+    assert_eq!(info["authMethods"][0]["cliFlag"], "--huggingface-api-key");
+    assert_eq!(
+        info["library"],
+        dir.join("libopenclaw_huggingface.so").display().to_string()
+    );
+}
+
+#[test]
+fn catalog_fetches_the_live_list_in_openclaws_shape() {
+    let router = MockRouter::start();
+    router.on("GET", "/v1/models", Reply::json(200, models_body(130)));
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let answer = call(
+        &dir,
+        &with_key(),
+        &["catalog", "--base-url", &router.base_url()],
+        None,
+    );
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let catalog = answer.last();
+    assert_eq!(catalog["source"], "live");
+    let provider = &catalog["provider"];
+    assert_eq!(provider["baseUrl"], router.base_url());
+    assert_eq!(provider["api"], "openai-completions");
+    let models = provider["models"].as_array().unwrap();
+    assert!(models.len() > 100, "{}", models.len());
+    let first = models[0].as_object().unwrap();
+    let mut keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "contextWindow",
+            "cost",
+            "id",
+            "input",
+            "maxTokens",
+            "name",
+            "reasoning"
+        ]
+    );
+    let requests = router.requests_to("/v1/models");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some(format!("Bearer {SENTINEL_TOKEN}").as_str())
+    );
+    assert!(
+        requests[0]
+            .header("user-agent")
+            .is_some_and(|agent| agent.contains("openclaw-huggingface/")),
+        "{:?}",
+        requests[0].headers
+    );
+
+    // Static: the built-in list, no credential, no request.
+    let built_in = call(&dir, &[], &["catalog", "--mode", "static"], None);
+    assert_eq!(built_in.code, Some(0), "{built_in}");
+    assert_eq!(built_in.last()["source"], "built-in");
+    assert_eq!(
+        built_in.last()["provider"]["models"]
+            .as_array()
+            .unwrap()
+            .len(),
+        11
+    );
+    assert_eq!(router.requests_to("/v1/models").len(), 1);
+}
+
+#[test]
+fn catalog_failures_are_typed() {
+    let router = MockRouter::start();
+    router.on(
+        "GET",
+        "/v1/models",
+        Reply::json(
+            401,
+            r#"{"error":"Invalid credentials in Authorization header"}"#,
+        ),
+    );
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let rejected = call(
+        &dir,
+        &with_key(),
+        &["catalog", "--base-url", &router.base_url()],
+        None,
+    );
+    assert_eq!(rejected.code, Some(1), "{rejected}");
+    assert_eq!(rejected.last()["code"], "unauthorized");
+    assert_eq!(rejected.last()["http_status"], 401);
+
+    // Advisory: the built-in list with the reason.
+    let advisory = call(
+        &dir,
+        &with_key(),
+        &[
+            "catalog",
+            "--mode",
+            "advisory",
+            "--base-url",
+            &router.base_url(),
+        ],
+        None,
+    );
+    assert_eq!(advisory.code, Some(0), "{advisory}");
+    assert_eq!(advisory.last()["source"], "built-in");
+    assert!(
+        advisory.last()["fallbackReason"]
+            .as_str()
+            .unwrap()
+            .contains("401"),
+        "{advisory}"
+    );
+
+    let missing = call(&dir, &[], &["catalog"], None);
+    assert_eq!(missing.code, Some(4), "{missing}");
+    assert_eq!(missing.last()["code"], "no_credential");
+    assert!(
+        missing.last()["message"]
+            .as_str()
+            .unwrap()
+            .contains("OPENCLAW_PROVIDER_API_KEY")
+    );
+
+    // The plugin's own variables are accepted too.
+    router.on("GET", "/v1/models", Reply::json(200, models_body(3)));
+    let own = call(
+        &dir,
+        &[("HF_TOKEN", SENTINEL_TOKEN)],
+        &["catalog", "--base-url", &router.base_url()],
+        None,
+    );
+    assert_eq!(own.code, Some(0), "{own}");
+}
+
+#[test]
+fn resolve_answers_for_any_router_id() {
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let known = call(
+        &dir,
+        &[],
+        &["resolve", "huggingface/zai-org/GLM-4.7:cheapest"],
+        None,
+    );
+    assert_eq!(known.code, Some(0), "{known}");
+    let model = known.last();
+    assert_eq!(model["wireModelId"], "zai-org/GLM-4.7:cheapest");
+    assert_eq!(model["policy"], "cheapest");
+    assert_eq!(model["known"], true);
+    assert_eq!(model["model"]["contextWindow"], 202752);
+
+    let unknown = call(
+        &dir,
+        &[],
+        &["resolve", "huggingface/acme/new-model-9b"],
+        None,
+    );
+    assert_eq!(unknown.code, Some(0), "{unknown}");
+    assert_eq!(unknown.last()["known"], false);
+    assert_eq!(unknown.last()["model"]["id"], "acme/new-model-9b");
+    assert!(!unknown.last()["warnings"].as_array().unwrap().is_empty());
+
+    let bad = call(&dir, &[], &["resolve", "huggingface/"], None);
+    assert_eq!(bad.code, Some(1), "{bad}");
+    assert_eq!(bad.last()["code"], "invalid_request");
+}
+
+#[test]
+fn chat_streams_json_lines_as_events_arrive() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse_bytes(
+            "together",
+            &fixture("chat.stream.together.deepseek-r1.excerpt.sse"),
+            97,
+        ),
+    );
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let answer = call(
+        &dir,
+        &with_key(),
+        &["chat", "--base-url", &router.base_url()],
+        Some(&chat_request("huggingface/deepseek-ai/DeepSeek-R1", "hi")),
+    );
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let kinds: Vec<&str> = answer
+        .lines
+        .iter()
+        .map(|l| l["type"].as_str().unwrap())
+        .collect();
+    // The excerpt is all thinking: it comes as reasoning, then done.
+    assert_eq!(kinds[0], "serving_provider");
+    assert!(
+        kinds[1..kinds.len() - 1].iter().all(|k| *k == "reasoning"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.last(), Some(&"done"));
+    assert_eq!(answer.last()["model"], "deepseek-ai/DeepSeek-R1");
+
+    // A whole answer: text deltas that add up to the captured text, then usage.
+    let body = fixture("chat.stream.together.sse");
+    router.on("POST", CHAT, Reply::sse_bytes("together", &body, 61));
+    let answer = call(
+        &dir,
+        &with_key(),
+        &["chat", "--base-url", &router.base_url()],
+        Some(&chat_request(
+            "huggingface/meta-llama/Llama-3.3-70B-Instruct",
+            "hi",
+        )),
+    );
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let text: String = answer
+        .lines
+        .iter()
+        .filter(|l| l["type"] == "text")
+        .map(|l| l["delta"].as_str().unwrap())
+        .collect();
+    let captured: String = String::from_utf8_lossy(&body)
+        .lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+        .filter_map(|chunk| {
+            chunk["choices"][0]["delta"]["content"]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(!text.is_empty());
+    assert_eq!(text, captured);
+    let done = answer.last();
+    assert_eq!(done["type"], "done");
+    assert!(
+        done["usage"]["completion_tokens"].as_u64().is_some(),
+        "{done}"
+    );
+    let request = &router.requests_to(CHAT)[0];
+    assert_eq!(request.json()["model"], "deepseek-ai/DeepSeek-R1");
+    assert!(
+        request
+            .header("user-agent")
+            .is_some_and(|agent| agent.contains("openclaw-huggingface/"))
+    );
+}
+
+#[test]
+fn chat_tool_calls_and_provider_errors() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse(
+            "together",
+            &[
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}}]}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"city\":\"Paris\"}"}}]}}]}"#,
+                r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}],"usage":{"prompt_tokens":9,"completion_tokens":3,"total_tokens":12}}"#,
+            ],
+            Duration::ZERO,
+            StreamEnd::Close,
+        ),
+    );
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let tools = json!({
+        "model": "huggingface/Qwen/Qwen3-32B",
+        "messages": [{"role": "user", "content": "weather?"}],
+        "tools": [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}]
+    });
+    let answer = call(
+        &dir,
+        &with_key(),
+        &["chat", "--base-url", &router.base_url()],
+        Some(&tools.to_string()),
+    );
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let calls: Vec<&Value> = answer
+        .lines
+        .iter()
+        .filter(|l| l["type"] == "tool_call")
+        .collect();
+    assert_eq!(calls[0]["name"], "get_weather");
+    assert_eq!(calls[0]["id"], "call_1");
+    let done = answer.last();
+    assert_eq!(done["finish_reason"], "tool_calls");
+    assert_eq!(
+        done["tool_calls"][0]["function"]["arguments"],
+        r#"{"city":"Paris"}"#
+    );
+
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(
+            402,
+            r#"{"error":"You have exceeded your monthly included credits for Inference Providers."}"#,
+        ),
+    );
+    let broke = call(
+        &dir,
+        &with_key(),
+        &["chat", "--base-url", &router.base_url()],
+        Some(&chat_request("huggingface/Qwen/Qwen3-32B", "hi")),
+    );
+    assert_eq!(broke.code, Some(1), "{broke}");
+    let error = broke.last();
+    assert_eq!(error["type"], "error");
+    assert_eq!(error["code"], "payment_required");
+    assert_eq!(error["http_status"], 402);
+    assert!(
+        error["message"].as_str().unwrap().contains("credits"),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_invocations_are_refused_with_exit_code_2() {
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let unknown = call(&dir, &[], &["summon"], None);
+    assert_eq!(unknown.code, Some(2), "{unknown}");
+    assert_eq!(unknown.last()["code"], "usage");
+
+    for body in [
+        "{not json",
+        "[]",
+        r#"{"model":"huggingface/a/b","messages":[]}"#,
+        "",
+    ] {
+        let malformed = call(&dir, &with_key(), &["chat"], Some(body));
+        assert_eq!(malformed.code, Some(2), "{body:?}: {malformed}");
+        assert_eq!(malformed.last()["code"], "invalid_request");
+    }
+    let no_key = call(
+        &dir,
+        &[],
+        &["chat"],
+        Some(&chat_request("huggingface/a/b", "hi")),
+    );
+    assert_eq!(no_key.code, Some(4), "{no_key}");
+
+    let bad_config = call(
+        &dir,
+        &[],
+        &["catalog", "--mode", "static", "--provider-config", "[1"],
+        None,
+    );
+    assert_eq!(bad_config.code, Some(2), "{bad_config}");
+}
+
+#[test]
+fn a_missing_or_refused_plugin_is_exit_code_3() {
+    let sandbox = Sandbox::new();
+    // The bridge alone.
+    let alone = sandbox.root().join("alone");
+    std::fs::create_dir_all(&alone).unwrap();
+    std::fs::copy(&artifacts().bridge, alone.join("openclaw-provider-bridge")).unwrap();
+    let missing = call(&alone, &[], &["info"], None);
+    assert_eq!(missing.code, Some(3), "{missing}");
+    assert_eq!(missing.last()["code"], "plugin_unavailable");
+
+    // The library gone from beside its manifest.
+    let dir = folder(&sandbox);
+    let library = dir.join("libopenclaw_huggingface.so");
+    let moved = sandbox.root().join("moved.so");
+    std::fs::rename(&library, &moved).unwrap();
+    let gone = call(&dir, &[], &["info"], None);
+    assert_eq!(gone.code, Some(3), "{gone}");
+    assert!(
+        gone.last()["message"]
+            .as_str()
+            .unwrap()
+            .contains("libopenclaw_huggingface.so")
+    );
+
+    // A world-writable library is refused as host-stub refuses it.
+    std::fs::rename(&moved, &library).unwrap();
+    std::fs::set_permissions(&library, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let refused = call(&dir, &[], &["info"], None);
+    assert_eq!(refused.code, Some(3), "{refused}");
+    assert!(
+        refused.last()["message"]
+            .as_str()
+            .unwrap()
+            .contains("writable"),
+        "{refused}"
+    );
+}
+
+/// A stream that drips forever, for interruption tests.
+fn dripping(router: &MockRouter) {
+    let chunks: Vec<String> = chat_chunks(&"word ".repeat(400));
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse(
+            "together",
+            &refs,
+            Duration::from_millis(20),
+            StreamEnd::Stall,
+        ),
+    );
+}
+
+fn wait_for_disconnect(router: &MockRouter) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while router.disconnects().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the server never saw the disconnect"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_bridge_terminated_mid_stream_ends_with_a_typed_line_and_closes_the_connection() {
+    let router = MockRouter::start();
+    dripping(&router);
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let mut command = bridge(&dir, &with_key());
+    command
+        .args(["chat", "--base-url", &router.base_url()])
+        .stdin(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(chat_request("huggingface/a/b", "hi").as_bytes())
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let text = format!("{}{}", first[0] as char, String::from_utf8_lossy(&rest));
+    assert!(text.ends_with('\n'), "a line was cut: {text:?}");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.last().unwrap()["code"], "cancelled");
+    assert!(lines.iter().any(|l| l["type"] == "text"));
+    wait_for_disconnect(&router);
+}
+
+#[test]
+fn a_reader_that_goes_away_cancels_the_request() {
+    let router = MockRouter::start();
+    dripping(&router);
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let mut command = bridge(&dir, &with_key());
+    command
+        .args(["chat", "--base-url", &router.base_url()])
+        .stdin(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(chat_request("huggingface/a/b", "hi").as_bytes())
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let started = Instant::now();
+    let status = child.wait().unwrap();
+    assert!(!status.success());
+    assert!(started.elapsed() < Duration::from_secs(5));
+    wait_for_disconnect(&router);
+}
