@@ -9,13 +9,15 @@
 //!   catalog  [settings] [--mode strict|advisory|static] [--timeout-ms N] [--max-body-bytes N]
 //!   resolve  [settings] REF     one model ref: the id sent on the wire, metadata, warnings
 //!   chat     [settings]         a chat request (JSON) on stdin; JSON lines out as events arrive
+//!   onboarding [--method ID] [--model REF]   what onboarding changes, for the host's current
+//!                               configuration (JSON on stdin; none: an empty one)
 //! settings: --base-url URL, --provider-config JSON (the provider's non-secret settings)
 //! ```
 //!
 //! The credential comes from the environment, never from the command line:
 //! `OPENCLAW_PROVIDER_API_KEY`, else the plugin's own variables (`HF_TOKEN`, …).
 //!
-//! Output: `info`, `catalog` and `resolve` print one JSON line; `chat` prints one line per event
+//! Output: `info`, `catalog`, `resolve` and `onboarding` print one JSON line; `chat` prints one line per event
 //! — `{"type":"text","delta":…}`, `{"type":"reasoning","delta":…}`,
 //! `{"type":"tool_call","index":…,"id":…,"name":…,"arguments":…}`,
 //! `{"type":"serving_provider","provider":…}`, `{"type":"notice","message":…}`, and last
@@ -39,7 +41,7 @@ use std::{
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use openclaw_provider_abi::{
     CallContext, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode, EventKind, ModelInfo,
-    ProviderError, Secret, Timeouts,
+    OnboardingRequest, ProviderError, Secret, SecretInputMode, Timeouts,
     abi_stable::std_types::{ROption, RResult, RString},
     documents::ChatRequest,
 };
@@ -105,6 +107,16 @@ enum Operation {
     Chat {
         #[command(flatten)]
         settings: Settings,
+    },
+    /// What onboarding changes (profile, config patch, default model, notes) for the host's
+    /// configuration given on stdin.
+    Onboarding {
+        /// The auth method (default: the plugin's first).
+        #[arg(long, value_name = "ID")]
+        method: Option<String>,
+        /// The default model the user chose (default: the plugin's).
+        #[arg(long, value_name = "REF")]
+        model: Option<String>,
     },
 }
 
@@ -210,6 +222,9 @@ fn run(out: &mut impl Write) -> Result<(), Stop> {
             reference,
         } => resolve(out, &plugin, &settings, &reference),
         Operation::Chat { settings } => chat(out, &plugin, &settings),
+        Operation::Onboarding { method, model } => {
+            onboarding(out, &plugin, method.as_deref(), model.as_deref())
+        }
     }
 }
 
@@ -516,29 +531,92 @@ fn resolve(
     )
 }
 
-fn chat(out: &mut impl Write, plugin: &LoadedPlugin, settings: &Settings) -> Result<(), Stop> {
-    let secret = credential(plugin)?;
+/// Reads stdin whole, up to [`MAX_REQUEST_BYTES`].
+fn read_stdin() -> Result<String, Stop> {
     let mut body = String::new();
     std::io::stdin()
         .take(MAX_REQUEST_BYTES + 1)
         .read_to_string(&mut body)
-        .map_err(|err| {
-            Stop::new(
-                2,
-                "invalid_request",
-                format!("cannot read the request on stdin: {err}"),
-            )
-        })?;
+        .map_err(|err| Stop::new(2, "invalid_request", format!("cannot read stdin: {err}")))?;
     if body.len() as u64 > MAX_REQUEST_BYTES {
         return Err(Stop::new(
             2,
             "invalid_request",
-            format!(
-                "the request on stdin is over {} MiB",
-                MAX_REQUEST_BYTES >> 20
-            ),
+            format!("the input on stdin is over {} MiB", MAX_REQUEST_BYTES >> 20),
         ));
     }
+    Ok(body)
+}
+
+fn onboarding(
+    out: &mut impl Write,
+    plugin: &LoadedPlugin,
+    method: Option<&str>,
+    model: Option<&str>,
+) -> Result<(), Stop> {
+    let config = read_stdin()?;
+    let config = if config.trim().is_empty() {
+        "{}".to_owned()
+    } else {
+        let value: Value = serde_json::from_str(&config).map_err(|err| {
+            Stop::new(
+                2,
+                "invalid_request",
+                format!("the configuration on stdin is not JSON: {err}"),
+            )
+        })?;
+        value.to_string()
+    };
+    let method = plugin.auth_method(method).ok_or_else(|| {
+        Stop::new(
+            2,
+            "usage",
+            format!(
+                "no such auth method; {} offers {}",
+                plugin.id(),
+                plugin
+                    .auth_methods
+                    .iter()
+                    .map(|m| m.method_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    let result = plugin.onboarding_result(&OnboardingRequest {
+        method_id: method.method_id.clone(),
+        secret_mode: SecretInputMode::PLAINTEXT,
+        key_env_var: RString::new(),
+        chosen_model: model.unwrap_or_default().into(),
+        current_config_json: config.into(),
+    })?;
+    let patch: Value = serde_json::from_str(&result.config_patch_json).map_err(|err| {
+        Stop::new(
+            1,
+            "invalid_response",
+            format!("the plugin's config patch is not JSON: {err}"),
+        )
+    })?;
+    emit(
+        out,
+        &json!({
+            "type": "onboarding",
+            "profileId": result.profile.profile_id.as_str(),
+            "providerId": result.profile.provider_id.as_str(),
+            "configPatch": patch,
+            "defaultModel": result.default_model.as_str(),
+            "notes": result
+                .notes
+                .iter()
+                .map(|n| json!({"title": n.title.as_str(), "message": n.message.as_str()}))
+                .collect::<Vec<_>>(),
+        }),
+    )
+}
+
+fn chat(out: &mut impl Write, plugin: &LoadedPlugin, settings: &Settings) -> Result<(), Stop> {
+    let secret = credential(plugin)?;
+    let body = read_stdin()?;
     let request: ChatRequest = serde_json::from_str(&body).map_err(|err| {
         Stop::new(
             2,

@@ -1,7 +1,8 @@
 //! What the configuration says about one provider, in the host's generic terms: its
 //! `models.providers.<id>` block (base URL, configured model entries, other options) and its
-//! plugin entry `plugins.entries.<id>` (enabled, and `config`, where `discovery.enabled`,
-//! `discovery.timeoutMs` and `discovery.maxBodyBytes` are read). From these and a credential it
+//! plugin entry `plugins.entries.<id>` (enabled, and `config`, where `baseUrl` (which wins over
+//! the provider block's), `discovery.enabled`, `discovery.timeoutMs` and `discovery.maxBodyBytes`
+//! are read). From these and a credential it
 //! builds the per-call [`CallContext`].
 
 use openclaw_provider_abi::{
@@ -16,7 +17,7 @@ use crate::config::Config;
 #[derive(Clone, Debug, Default)]
 pub struct ProviderSettings {
     pub provider: String,
-    /// `models.providers.<id>.baseUrl`.
+    /// `plugins.entries.<id>.config.baseUrl`, else `models.providers.<id>.baseUrl`.
     pub base_url: Option<String>,
     /// `plugins.entries.<id>.config.discovery.enabled` (default true).
     pub discovery_enabled: bool,
@@ -78,11 +79,15 @@ impl ProviderSettings {
         provider_config.insert("plugin".into(), plugin_config.clone());
         Self {
             provider: provider.to_owned(),
-            base_url: block
-                .get("baseUrl")
-                .and_then(Value::as_str)
+            // The plugin entry's own `baseUrl` setting, else the provider block's: in OpenClaw
+            // only the first keeps model discovery on, and onboarding writes the default router
+            // into the second.
+            base_url: [plugin_config.get("baseUrl"), block.get("baseUrl")]
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
                 .map(str::trim)
-                .filter(|url| !url.is_empty())
+                .find(|url| !url.is_empty())
                 .map(str::to_owned),
             discovery_enabled: discovery
                 .and_then(|d| d.get("enabled"))
@@ -139,5 +144,18 @@ mod tests {
         assert!(!json.contains("hf_never_forwarded") && !json.contains("\"models\""));
         let defaults = ProviderSettings::read(&Config::default(), "huggingface");
         assert!(defaults.discovery_enabled && defaults.base_url.is_none());
+        let from_plugin_entry = Config {
+            root: serde_json::json!({
+                "models": {"providers": {"huggingface": {"baseUrl": "https://router.huggingface.co/v1"}}},
+                "plugins": {"entries": {"huggingface": {"config": {"baseUrl": "http://127.0.0.1:7/v1"}}}}
+            }),
+            ..Config::default()
+        };
+        assert_eq!(
+            ProviderSettings::read(&from_plugin_entry, "huggingface")
+                .base_url
+                .as_deref(),
+            Some("http://127.0.0.1:7/v1")
+        );
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod measure;
 pub mod mock_router;
+pub mod openclaw;
 pub mod sandbox;
 
 use std::{

@@ -1,0 +1,328 @@
+//! The plugin folder inside real OpenClaw (`openclaw@2026.9.6`, installed from the npm registry
+//! on first run): installed with OpenClaw's own command, it replaces the bundled `huggingface`
+//! plugin, and OpenClaw's own commands — plugins, onboarding, model discovery, inference — are
+//! served by our Rust plugin through the bridge, against the loopback mock router. Also runs the
+//! JS entry's own tests (tests/openclaw/entry.test.mjs) with OpenClaw's Node.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Duration};
+
+use openclaw_e2e::{
+    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, chat_chunks, models_body,
+    openclaw::{Home, assemble_folder, installation},
+    workspace_root,
+};
+use serde_json::Value;
+
+const CHAT: &str = "/v1/chat/completions";
+const ANSWER: &str = "Hello from the mock router, through the bridge";
+
+fn assert_no_leak(run: &Run) {
+    assert!(
+        !run.all_output().contains(SENTINEL_TOKEN),
+        "the token leaked into OpenClaw's output:\n{run}"
+    );
+}
+
+fn ok(run: Run) -> Run {
+    assert_eq!(run.code, Some(0), "openclaw failed:\n{run}");
+    assert_no_leak(&run);
+    run
+}
+
+/// The JSON document a command printed (OpenClaw may print log lines before it).
+fn json_of(run: &Run) -> Value {
+    let start = run
+        .stdout
+        .find(['{', '['])
+        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
+    serde_json::from_str(run.stdout[start..].trim())
+        .unwrap_or_else(|err| panic!("output is not JSON ({err}):\n{run}"))
+}
+
+fn serve_answer(router: &MockRouter) {
+    let chunks = chat_chunks(ANSWER);
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close),
+    );
+}
+
+fn ours(agent: Option<&str>) -> bool {
+    agent.is_some_and(|agent| agent.starts_with("openclaw-huggingface/"))
+}
+
+#[test]
+fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
+    let router = MockRouter::start();
+    router.on("GET", "/v1/models", Reply::json(200, models_body(130)));
+    serve_answer(&router);
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = assemble_folder(scratch.path());
+    let home = Home::new();
+
+    // Installed with the documented command, ours replaces the bundled plugin, without warnings.
+    let install = ok(home.run([
+        "plugins".as_ref(),
+        "install".as_ref(),
+        "--force".as_ref(),
+        "--accept-capabilities".as_ref(),
+        folder.as_os_str(),
+    ]));
+    assert!(
+        install.stdout.contains("Installed plugin: huggingface"),
+        "{install}"
+    );
+
+    let listed = ok(home.run(["plugins", "list", "--json"]));
+    let plugins = json_of(&listed);
+    let plugins = plugins
+        .get("plugins")
+        .unwrap_or(&plugins)
+        .as_array()
+        .unwrap()
+        .clone();
+    let huggingface: Vec<&Value> = plugins
+        .iter()
+        .filter(|p| p["id"] == "huggingface")
+        .collect();
+    assert_eq!(huggingface.len(), 1, "{listed}");
+    let plugin = huggingface[0];
+    assert_eq!(plugin["status"], "loaded", "{plugin}");
+    assert_eq!(plugin["enabled"], true);
+    assert_eq!(
+        plugin["origin"], "global",
+        "the bundled plugin won: {plugin}"
+    );
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace_root().join("plugin/openclaw.plugin.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plugin["version"], manifest["version"]);
+    assert_eq!(
+        Path::new(plugin["rootDir"].as_str().unwrap()),
+        home.state_dir().join("extensions/huggingface")
+    );
+    for line in listed.stderr.lines().chain(install.stderr.lines()) {
+        let lower = line.to_lowercase();
+        assert!(
+            !(lower.contains("huggingface")
+                && (lower.contains("warn")
+                    || lower.contains("invalid")
+                    || lower.contains("duplicate"))),
+            "a warning about our plugin: {line}"
+        );
+    }
+    let inspect = ok(home.run(["plugins", "inspect", "huggingface"]));
+    for expected in [
+        "Status: enabled",
+        "Origin: global",
+        "text-inference: huggingface",
+    ] {
+        assert!(inspect.stdout.contains(expected), "{expected}:\n{inspect}");
+    }
+
+    // The seed's onboarding, served by our auth method and our plugin's config patch.
+    let onboard = ok(home.run([
+        "onboard",
+        "--non-interactive",
+        "--accept-risk",
+        "--skip-health",
+        "--mode",
+        "local",
+        "--auth-choice",
+        "huggingface-api-key",
+        "--huggingface-api-key",
+        SENTINEL_TOKEN,
+        "--json",
+    ]));
+    assert_eq!(json_of(&onboard)["ok"], true, "{onboard}");
+    let config: Value = serde_json::from_str(
+        &std::fs::read_to_string(home.state_dir().join("openclaw.json")).unwrap(),
+    )
+    .unwrap();
+    let r1 = "huggingface/deepseek-ai/DeepSeek-R1";
+    assert_eq!(config["agents"]["defaults"]["model"]["primary"], r1);
+    assert_eq!(
+        config["agents"]["defaults"]["models"][r1]["alias"],
+        "Hugging Face"
+    );
+    assert_eq!(
+        config["models"]["providers"]["huggingface"]["api"],
+        "openai-completions"
+    );
+
+    // The router moves through the plugin's own setting (OpenClaw turns discovery off for a
+    // provider whose models.providers base URL is set).
+    ok(home.run([
+        "config",
+        "set",
+        "plugins.entries.huggingface.config.baseUrl",
+        &router.base_url(),
+    ]));
+
+    // Discovery: our plugin's request, the mock's 130 models.
+    let models = ok(home.run([
+        "models",
+        "list",
+        "--provider",
+        "huggingface",
+        "--refresh",
+        "--json",
+    ]));
+    let listing = json_of(&models);
+    let keys: Vec<&str> = listing["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["key"].as_str())
+        .collect();
+    let body: Value = serde_json::from_slice(&models_body(130)).unwrap();
+    let first = format!("huggingface/{}", body["data"][0]["id"].as_str().unwrap());
+    assert!(keys.len() >= 130, "{} models:\n{models}", keys.len());
+    assert!(keys.contains(&first.as_str()), "{first} missing:\n{models}");
+    let discovery = router.requests_to("/v1/models");
+    assert!(!discovery.is_empty());
+    assert!(
+        ours(discovery[0].header("user-agent")),
+        "{:?}",
+        discovery[0].headers
+    );
+    assert_eq!(
+        discovery[0].header("authorization"),
+        Some(format!("Bearer {SENTINEL_TOKEN}").as_str())
+    );
+
+    // Inference: OpenClaw's infer, answered through the bridge by our plugin.
+    let model = first.clone();
+    let infer = ok(home.run([
+        "infer",
+        "model",
+        "run",
+        "--local",
+        "--model",
+        &model,
+        "--prompt",
+        "Say hello",
+        "--json",
+    ]));
+    let answer = json_of(&infer);
+    assert_eq!(answer["ok"], true, "{infer}");
+    assert_eq!(
+        answer["outputs"][0]["text"].as_str().map(str::trim),
+        Some(ANSWER),
+        "{infer}"
+    );
+    let chats = router.requests_to(CHAT);
+    assert_eq!(chats.len(), 1, "{chats:?}");
+    assert!(
+        ours(chats[0].header("user-agent")),
+        "not our transport: {:?}",
+        chats[0].headers
+    );
+    assert_eq!(chats[0].json()["model"], body["data"][0]["id"]);
+
+    // A 402 reaches OpenClaw's output with our actionable message.
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(402, r#"{"error":"You have exceeded your monthly included credits for Inference Providers."}"#),
+    );
+    let broke = home.run([
+        "infer",
+        "model",
+        "run",
+        "--local",
+        "--model",
+        &model,
+        "--prompt",
+        "Say hello",
+        "--json",
+    ]);
+    assert_no_leak(&broke);
+    let text = broke.all_output();
+    assert!(
+        text.contains("credits for Inference Providers are used up")
+            && text.contains("huggingface.co/settings/billing"),
+        "{broke}"
+    );
+
+    // A bridge that cannot run is named as the cause, and OpenClaw carries on.
+    let bridge = home
+        .state_dir()
+        .join("extensions/huggingface/openclaw-provider-bridge");
+    std::fs::set_permissions(&bridge, std::fs::Permissions::from_mode(0o644)).unwrap();
+    serve_answer(&router);
+    let blocked = home.run([
+        "infer",
+        "model",
+        "run",
+        "--local",
+        "--model",
+        &model,
+        "--prompt",
+        "Say hello",
+        "--json",
+    ]);
+    assert!(
+        blocked
+            .all_output()
+            .contains("provider bridge is not executable"),
+        "{blocked}"
+    );
+    ok(home.run(["plugins", "list", "--json"]));
+
+    // The token is in OpenClaw's credential store and nowhere else.
+    for entry in walk(home.path()) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("openclaw.sqlite") {
+            continue; // OpenClaw's profile store
+        }
+        if let Ok(bytes) = std::fs::read(&entry) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
+                "the token leaked into {}",
+                entry.display()
+            );
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return files;
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn the_js_entry_handles_every_bridge_failure() {
+    let installation = installation();
+    let output = Command::new(&installation.node)
+        .arg("--test")
+        .arg(workspace_root().join("tests/openclaw/entry.test.mjs"))
+        .env("OPENCLAW_PACKAGE", &installation.package)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "the JS entry's tests failed:\n{text}"
+    );
+    assert!(text.contains("fail 0"), "{text}");
+}

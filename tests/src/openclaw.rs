@@ -1,0 +1,173 @@
+//! The real OpenClaw CLI for tests and benchmarks: installed once into `target/openclaw/` by
+//! `tests/openclaw/setup.sh` (Node 24 and `openclaw@2026.9.6` from the npm registry), and run
+//! in an isolated home — its own `HOME`, state dir, config and temp dir, offline, no update
+//! checks — so nothing of the machine's leaks in and nothing of the test's leaks out.
+
+use std::{
+    ffi::OsStr,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+use tempfile::TempDir;
+
+use crate::{Run, artifacts, workspace_root};
+
+/// Where Node and the OpenClaw CLI are installed.
+#[derive(Debug)]
+pub struct Installation {
+    pub node: PathBuf,
+    /// `…/node_modules/openclaw`.
+    pub package: PathBuf,
+}
+
+/// Installs Node and OpenClaw (once per machine; later calls only check).
+pub fn installation() -> &'static Installation {
+    static INSTALLATION: OnceLock<Installation> = OnceLock::new();
+    INSTALLATION.get_or_init(|| {
+        let script = workspace_root().join("tests/openclaw/setup.sh");
+        let output = Command::new("sh")
+            .arg(&script)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running tests/openclaw/setup.sh");
+        assert!(
+            output.status.success(),
+            "installing Node and OpenClaw failed (tests/openclaw/setup.sh needs npm and the npm registry)"
+        );
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        Installation {
+            node: dir.join("node/bin/node"),
+            package: dir.join("cli/node_modules/openclaw"),
+        }
+    })
+}
+
+/// Assembles the distributable plugin folder from this build into `dir` (debug info
+/// stripped: OpenClaw copies the folder on every load).
+pub fn assemble_folder(dir: &Path) -> PathBuf {
+    let folder = dir.join("huggingface");
+    xtask::assemble(&artifacts().profile_dir, &folder, true)
+        .unwrap_or_else(|err| panic!("assembling the plugin folder: {err}"));
+    folder
+}
+
+/// An isolated OpenClaw home.
+pub struct Home {
+    dir: TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Default for Home {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Home {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("openclaw-home-")
+            .tempdir()
+            .expect("temp home");
+        for sub in [".openclaw", "tmp"] {
+            std::fs::create_dir_all(dir.path().join(sub)).expect("home dirs");
+        }
+        Self {
+            dir,
+            env: Vec::new(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.path().join(".openclaw")
+    }
+
+    /// Adds an environment variable for every later command.
+    pub fn set_env(&mut self, name: &str, value: &str) -> &mut Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// `openclaw args…` in this home.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let installation = installation();
+        let home = self.path();
+        let node_dir = installation.node.parent().expect("node's bin dir");
+        let mut command = Command::new(&installation.node);
+        command
+            .arg(installation.package.join("openclaw.mjs"))
+            .args(args)
+            .env_clear()
+            .env("PATH", format!("{}:/usr/bin:/bin", node_dir.display()))
+            .env("HOME", home)
+            .env("OPENCLAW_HOME", home)
+            .env("OPENCLAW_STATE_DIR", self.state_dir())
+            .env(
+                "OPENCLAW_CONFIG_PATH",
+                self.state_dir().join("openclaw.json"),
+            )
+            .env("TMPDIR", home.join("tmp"))
+            .env("OPENCLAW_NO_AUTO_UPDATE", "1")
+            .env("OPENCLAW_OFFLINE", "1")
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command
+    }
+
+    /// Runs `openclaw args…` to the end (at most three minutes) and collects its output.
+    pub fn run<I, S>(&self, args: I) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starting openclaw");
+        let started = Instant::now();
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let out = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+            text
+        });
+        let err = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+            text
+        });
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for openclaw") {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(180) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("openclaw did not finish within three minutes");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Run {
+            code: status.code(),
+            stdout: out.join().unwrap_or_default(),
+            stderr: err.join().unwrap_or_default(),
+        }
+    }
+}
