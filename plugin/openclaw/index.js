@@ -12,8 +12,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createAssistantMessageEventStream } from "openclaw/plugin-sdk/llm";
-import { createProviderApiKeyAuthMethod } from "openclaw/plugin-sdk/provider-auth";
 
 const PROVIDER = "huggingface";
 /** The plugin's default model (checked against the library's own by the tests). */
@@ -27,6 +25,33 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 /** Deadline for the quick synchronous operations (resolve, onboarding). */
 const SYNC_TIMEOUT_MS = 15_000;
 const STDERR_TAIL_BYTES = 2048;
+
+// OpenClaw's plugin SDK, imported when first needed: importing it costs a good part of a second,
+// and most commands (listing or refreshing models) never need it.
+let authSdk;
+let llmSdk;
+const loadAuthSdk = () => (authSdk ??= import("openclaw/plugin-sdk/provider-auth"));
+const loadLlmSdk = () => (llmSdk ??= import("openclaw/plugin-sdk/llm"));
+
+/**
+ * OpenClaw's API-key auth method (`createProviderApiKeyAuthMethod`), with the SDK loaded only
+ * when onboarding runs it. The static fields are what the SDK's method carries.
+ */
+function apiKeyAuthMethod(options) {
+  let method;
+  const real = async () => (method ??= (await loadAuthSdk()).createProviderApiKeyAuthMethod(options));
+  return {
+    id: options.methodId,
+    label: options.label,
+    hint: options.hint,
+    kind: "api_key",
+    starterModel: options.defaultModel,
+    wizard: options.wizard,
+    run: async (ctx) => (await real()).run(ctx),
+    validateNonInteractive: async (ctx) => (await real()).validateNonInteractive(ctx),
+    runNonInteractive: async (ctx) => (await real()).runNonInteractive(ctx),
+  };
+}
 
 /** An error the bridge reported, or one about running it. */
 class BridgeError extends Error {
@@ -431,9 +456,10 @@ class ChatEvents {
   }
 }
 
-/** OpenClaw's stream function, served by the bridge's `chat`. Never throws: failures end the stream. */
+/** OpenClaw's stream function, served by the bridge's `chat`. Failures end the stream. */
 export function createChatStream(bridge, settings, logger) {
-  return (model, context, options) => {
+  return async (model, context, options) => {
+    const { createAssistantMessageEventStream } = await loadLlmSdk();
     const stream = createAssistantMessageEventStream();
     const message = {
       role: "assistant",
@@ -490,7 +516,7 @@ export default {
       docsPath: "/providers/huggingface",
       envVars,
       auth: [
-        createProviderApiKeyAuthMethod({
+        apiKeyAuthMethod({
           providerId: PROVIDER,
           methodId: choice.method ?? "api-key",
           label: choice.choiceLabel ?? "Hugging Face API key",

@@ -11,6 +11,7 @@ pub mod measure;
 pub mod mock_router;
 pub mod openclaw;
 pub mod sandbox;
+pub mod tls_proxy;
 
 use std::{
     path::{Path, PathBuf},

@@ -1,0 +1,169 @@
+//! An HTTPS proxy on 127.0.0.1 that impersonates one host, for benchmarks that must point a
+//! client with a fixed `https://` URL (OpenClaw's bundled Hugging Face plugin discovers models
+//! only at `https://router.huggingface.co/v1`) at the loopback mock router.
+//!
+//! The client is configured with `HTTPS_PROXY=<proxy>` and trusts a throwaway CA
+//! (`NODE_EXTRA_CA_CERTS=<ca file>`). The proxy accepts `CONNECT <host>:443` for that host only,
+//! terminates TLS with a certificate for it signed by the CA, and relays the plain HTTP to the
+//! mock router. Nothing here is used by the product.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+use tokio_rustls::{
+    TlsAcceptor,
+    rustls::{
+        self,
+        pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
+    },
+};
+
+/// The running proxy; it stops when dropped.
+pub struct TlsProxy {
+    addr: SocketAddr,
+    ca_file: PathBuf,
+    _dir: tempfile::TempDir,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TlsProxy {
+    /// Impersonates `host` and relays its traffic to `upstream`.
+    pub fn start(host: &str, upstream: SocketAddr) -> Self {
+        let ca_key = rcgen::KeyPair::generate().expect("CA key");
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params.distinguished_name.push(
+            rcgen::DnType::CommonName,
+            "openclaw-huggingface benchmark CA",
+        );
+        ca_params.key_usages = vec![
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).expect("CA certificate");
+        let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
+        let leaf = rcgen::CertificateParams::new(vec![host.to_owned()])
+            .expect("leaf params")
+            .signed_by(&leaf_key, &ca)
+            .expect("leaf certificate");
+
+        let dir = tempfile::tempdir().expect("proxy dir");
+        let ca_file = dir.path().join("ca.pem");
+        std::fs::write(&ca_file, ca.pem()).expect("writing the CA");
+
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("TLS versions")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from(leaf.der().to_vec())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
+            )
+            .expect("TLS config");
+        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let (stop, stopped) = watch::channel(false);
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let host = host.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("tls-proxy".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("proxy runtime");
+                runtime.block_on(serve(acceptor, host, upstream, stopped, ready_tx));
+            })
+            .expect("proxy thread");
+        let addr = ready_rx.recv().expect("proxy address");
+        Self {
+            addr,
+            ca_file,
+            _dir: dir,
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`, for `HTTPS_PROXY`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The CA certificate (PEM), for `NODE_EXTRA_CA_CERTS`.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+}
+
+impl Drop for TlsProxy {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(
+    acceptor: TlsAcceptor,
+    host: String,
+    upstream: SocketAddr,
+    mut stopped: watch::Receiver<bool>,
+    ready: std::sync::mpsc::Sender<SocketAddr>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let _ = ready.send(listener.local_addr().expect("address"));
+    loop {
+        tokio::select! {
+            _ = stopped.changed() => return,
+            accepted = listener.accept() => {
+                let Ok((socket, _)) = accepted else { continue };
+                tokio::spawn(tunnel(socket, acceptor.clone(), host.clone(), upstream));
+            }
+        }
+    }
+}
+
+/// One `CONNECT`: answers it, terminates TLS, relays to the upstream.
+async fn tunnel(mut socket: TcpStream, acceptor: TlsAcceptor, host: String, upstream: SocketAddr) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match socket.read(&mut byte).await {
+            Ok(1) if head.len() < 8192 => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let target = head.split_whitespace().nth(1).unwrap_or_default();
+    if !head.starts_with("CONNECT ") || target != format!("{host}:443") {
+        let _ = socket
+            .write_all(b"HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        return;
+    }
+    if socket
+        .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let Ok(mut tls) = acceptor.accept(socket).await else {
+        return;
+    };
+    let Ok(mut plain) = TcpStream::connect(upstream).await else {
+        return;
+    };
+    let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+}
