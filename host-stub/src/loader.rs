@@ -70,6 +70,7 @@ pub fn load_module(path: &Path) -> Result<ProviderModuleRef, LoadError> {
     if !path.exists() {
         return Err(LoadError::Missing(path.display().to_string()));
     }
+    check_image(path)?;
     let flags = libc::RTLD_NOW | libc::RTLD_LOCAL;
     // SAFETY: opening a library runs its initialisers. We only open files a plugin manifest
     // names, after the ownership and permission checks above; RTLD_NOW makes unresolved symbols
@@ -91,6 +92,44 @@ pub fn load_module(path: &Path) -> Result<ProviderModuleRef, LoadError> {
         .and_then(|header| header.init_root_module::<ProviderModuleRef>())
         .map_err(describe_library_error)?;
     Ok(module)
+}
+
+/// Checks that the file is a whole ELF shared object: `dlopen` maps segments that extend past
+/// the end of a truncated file, and the first call into the missing part kills the process
+/// (SIGBUS). Only the headers are read.
+#[cfg(target_os = "linux")]
+fn check_image(path: &Path) -> Result<(), LoadError> {
+    use object::{Object, ObjectKind, ObjectSegment, read::ReadCache};
+
+    let not_a_library = |why: String| LoadError::NotALibrary(format!("{}: {why}", path.display()));
+    let file = std::fs::File::open(path).map_err(|err| not_a_library(err.to_string()))?;
+    let length = file
+        .metadata()
+        .map_err(|err| not_a_library(err.to_string()))?
+        .len();
+    let cache = ReadCache::new(file);
+    let image = object::File::parse(&cache).map_err(|err| not_a_library(err.to_string()))?;
+    if image.kind() != ObjectKind::Dynamic {
+        return Err(not_a_library(format!(
+            "an ELF file of kind {:?}",
+            image.kind()
+        )));
+    }
+    for segment in image.segments() {
+        let (offset, size) = segment.file_range();
+        if offset.saturating_add(size) > length {
+            return Err(not_a_library(format!(
+                "truncated: a segment ends at byte {} of a {length}-byte file",
+                offset.saturating_add(size)
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn check_image(_path: &Path) -> Result<(), LoadError> {
+    Ok(())
 }
 
 fn describe_library_error(err: LibraryError) -> LoadError {

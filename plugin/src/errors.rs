@@ -141,6 +141,18 @@ pub fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<u64>
     )
 }
 
+/// Where and how a body failed to parse as JSON — never what it held: the parser's own messages
+/// quote the offending text, which is whatever the service sent (a token echoed back, say).
+pub fn json_failure(err: &serde_json::Error) -> String {
+    let what = match err.classify() {
+        serde_json::error::Category::Syntax => "malformed JSON",
+        serde_json::error::Category::Eof => "JSON that ends too soon",
+        serde_json::error::Category::Data => "JSON of an unexpected shape",
+        serde_json::error::Category::Io => "unreadable input",
+    };
+    format!("{what} at line {} column {}", err.line(), err.column())
+}
+
 /// The error for a non-success HTTP response.
 pub fn from_response(
     status: u16,

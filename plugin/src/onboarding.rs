@@ -53,7 +53,7 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
     let deadlines = Deadlines::from_timeouts(&context.timeouts, VALIDATION_DEADLINES);
     let until = std::time::Instant::now() + deadlines.overall;
     let body = runtime::block_on(async {
-        let client = runtime::http_client(deadlines.connect)?;
+        let client = runtime::http_client(deadlines.connect, &url)?;
         let request = client
             .get(url.clone())
             .bearer_auth(&secret)
@@ -76,7 +76,10 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
     let whoami: Value = serde_json::from_slice(&body).map_err(|err| {
         ProviderError::new(
             ErrorCode::INVALID_RESPONSE,
-            format!("the Hub's whoami answer is not JSON ({err})"),
+            format!(
+                "the Hub's whoami answer is not what it should be ({})",
+                errors::json_failure(&err)
+            ),
         )
     })?;
     Ok(account_info(&whoami))

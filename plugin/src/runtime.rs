@@ -13,7 +13,7 @@ use reqwest::redirect;
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceCell<Runtime> = OnceCell::new();
-static CLIENTS: Mutex<Option<HashMap<u64, reqwest::Client>>> = Mutex::new(None);
+static CLIENTS: Mutex<Option<HashMap<(u64, bool), reqwest::Client>>> = Mutex::new(None);
 
 /// Connect timeout when the caller sets none.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -42,11 +42,18 @@ pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Provider
     Ok(runtime()?.block_on(future))
 }
 
-/// An HTTP client with the given connect timeout, shared by every call that asks for the same one
-/// (connection pools are per client). Redirects are followed only within the same origin, so a
-/// bearer token never travels to another host.
-pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, ProviderError> {
-    let key = connect_timeout.as_millis() as u64;
+/// An HTTP client for requests to `target` with the given connect timeout, shared by every call
+/// that asks for the same kind (connection pools are per client). Redirects are followed only
+/// within the same origin, so a bearer token never travels to another host. The system's proxy
+/// settings apply to `https://` targets only: through a proxy, TLS keeps the token from it, while
+/// a plain `http://` request (allowed to loopback addresses only) would hand the token over in
+/// clear, so those go direct.
+pub fn http_client(
+    connect_timeout: Duration,
+    target: &url::Url,
+) -> Result<reqwest::Client, ProviderError> {
+    let plaintext = target.scheme() != "https";
+    let key = (connect_timeout.as_millis() as u64, plaintext);
     let mut clients = CLIENTS.lock().map_err(|_| {
         ProviderError::new(ErrorCode::INTERNAL, "the HTTP client cache is poisoned")
     })?;
@@ -54,8 +61,11 @@ pub fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, Provide
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
-    let client = reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
+    let mut builder = reqwest::Client::builder().connect_timeout(connect_timeout);
+    if plaintext {
+        builder = builder.no_proxy();
+    }
+    let client = builder
         .redirect(redirect::Policy::custom(|attempt| {
             let same_origin = attempt.previous().first().is_some_and(|first| {
                 first.scheme() == attempt.url().scheme()

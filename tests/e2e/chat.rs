@@ -559,26 +559,8 @@ fn transient_failures_are_retried_with_backoff_and_retry_after() {
 }
 
 fn httpdate_in(after: Duration) -> String {
-    // An RFC 7231 date, built by hand to keep the tests free of a date crate.
-    let at = std::time::SystemTime::now() + after + Duration::from_secs(1);
-    let secs = at.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-    let days = (secs / 86_400) as i64;
-    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
-    let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days % 7) as usize];
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let month_name = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(month - 1) as usize];
-    format!("{weekday}, {day:02} {month_name} {year} {h:02}:{m:02}:{s:02} GMT")
+    // Whole seconds round down on the way back; the extra second keeps the wait positive.
+    httpdate::fmt_http_date(std::time::SystemTime::now() + after + Duration::from_secs(1))
 }
 
 #[test]

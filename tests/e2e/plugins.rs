@@ -232,6 +232,34 @@ fn refuses_a_file_that_is_not_a_shared_library() {
 }
 
 #[test]
+fn refuses_corrupt_libraries_without_crashing() {
+    // Cut in half, emptied, its ELF header overwritten: each refused on its own line.
+    type Corrupt = fn(&[u8]) -> Vec<u8>;
+    let corruptions: [(&str, Corrupt); 3] = [
+        ("truncated", |bytes| bytes[..bytes.len() / 2].to_vec()),
+        ("empty", |_| Vec::new()),
+        ("bad-header", |bytes| {
+            let mut bytes = bytes.to_vec();
+            bytes[16..64].fill(0xA5);
+            bytes
+        }),
+    ];
+    for (name, corrupt) in corruptions {
+        assert_refused(
+            name,
+            |dir| {
+                stage_echo(dir);
+                let library = dir.join(echo_library_name());
+                let bytes = std::fs::read(&library).unwrap();
+                std::fs::write(&library, corrupt(&bytes)).unwrap();
+            },
+            &echo_library_name(),
+            "not a shared library",
+        );
+    }
+}
+
+#[test]
 fn refuses_a_library_without_the_root_module() {
     assert_refused(
         "no-root",

@@ -101,7 +101,7 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         .as_ref()
         .map(|s| s.expose())
         .into_option();
-    let client = runtime::http_client(deadlines.connect)?;
+    let client = runtime::http_client(deadlines.connect, &url)?;
     let mut request = client
         .get(url.clone())
         .header(reqwest::header::USER_AGENT, crate::host_log::user_agent())

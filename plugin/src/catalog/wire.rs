@@ -58,13 +58,19 @@ pub fn visit_model_list<'a>(
         .map_err(|err| {
             ProviderError::new(
                 ErrorCode::INVALID_RESPONSE,
-                format!("the model list is not valid JSON: {err}"),
+                format!(
+                    "the model list is not valid JSON ({})",
+                    crate::errors::json_failure(&err)
+                ),
             )
         })?;
     deserializer.end().map_err(|err| {
         ProviderError::new(
             ErrorCode::INVALID_RESPONSE,
-            format!("the model list has trailing data: {err}"),
+            format!(
+                "the model list has trailing data: {}",
+                crate::errors::json_failure(&err)
+            ),
         )
     })?;
     match list {

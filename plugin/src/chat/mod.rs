@@ -116,7 +116,7 @@ async fn open(
     prepared: &Prepared,
     deadlines: &http::Deadlines,
 ) -> Result<reqwest::Response, ProviderError> {
-    let client = runtime::http_client(deadlines.connect)?;
+    let client = runtime::http_client(deadlines.connect, &prepared.url)?;
     let response = http::send(
         prepared.request(&client),
         deadlines,

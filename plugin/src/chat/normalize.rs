@@ -118,7 +118,10 @@ impl StreamState {
         let chunk = chunk::parse(data).map_err(|err| {
             ProviderError::new(
                 ErrorCode::INVALID_RESPONSE,
-                format!("a stream event is not the JSON chunk it should be ({err})"),
+                format!(
+                    "a stream event is not the chunk it should be ({})",
+                    errors::json_failure(&err)
+                ),
             )
         })?;
         if let Some(error) = &chunk.error {
@@ -262,8 +265,12 @@ pub fn one_shot(
     let invalid = |why: String| ProviderError::new(ErrorCode::INVALID_RESPONSE, why);
     let text =
         std::str::from_utf8(body).map_err(|_| invalid("the response is not valid UTF-8".into()))?;
-    let chunk = chunk::parse(text)
-        .map_err(|err| invalid(format!("the response is not the JSON it should be ({err})")))?;
+    let chunk = chunk::parse(text).map_err(|err| {
+        invalid(format!(
+            "the response is not what it should be ({})",
+            errors::json_failure(&err)
+        ))
+    })?;
     if let Some(error) = &chunk.error {
         return Err(error_event(error, secret));
     }
@@ -314,6 +321,29 @@ pub fn one_shot(
 mod tests {
     use super::*;
     use crate::chat::sse::Framer;
+
+    /// Found by the `chat_response` fuzz target: the parser's message quoted the body, and the
+    /// body held the token.
+    #[test]
+    fn parse_errors_never_quote_the_body() {
+        const SECRET: &str = "hf_FUZZsecretTOKENvalue000";
+        let bodies: [&[u8]; 3] = [
+            b"\n  \"choicamhf_FUZZsecretTOKENvalue000e\": \"{*A\n",
+            b"[\"hf_FUZZsecretTOKENvalue000\"]",
+            b"{\"choices\": \"hf_FUZZsecretTOKENvalue000\"}",
+        ];
+        for body in bodies {
+            let error = one_shot(body, "org/m", None, Some(SECRET)).unwrap_err();
+            assert!(!error.message.contains("FUZZsecret"), "{}", error.message);
+            assert!(error.message.contains("line"), "{}", error.message);
+            let mut state = StreamState::new();
+            let text = std::str::from_utf8(body).unwrap();
+            let error = state
+                .on_data(text, Some(SECRET), &mut Vec::new())
+                .unwrap_err();
+            assert!(!error.message.contains("FUZZsecret"), "{}", error.message);
+        }
+    }
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(

@@ -1,0 +1,50 @@
+#!/bin/sh
+# Runs every fuzz target (or the ones named) for SECONDS each, from the committed seeds plus the
+# captured router responses, and writes a summary to target/fuzz/report.md. A crash stops the
+# run: libFuzzer saves the input under fuzz/artifacts/<target>/; turn it into a regression test.
+#   fuzz/run.sh [SECONDS] [TARGET...]        (default 60 s each; CI runs a few seconds each)
+# Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); runs on the stable toolchain.
+set -eu
+cd "$(dirname "$0")"
+seconds=${1:-60}
+[ $# -gt 0 ] && shift
+export RUSTC_BOOTSTRAP=1 # cargo-fuzz's sanitizer flags are unstable options
+fixtures=../tests/fixtures/hf-router
+targets=${*:-$(cargo fuzz list)}
+report=../target/fuzz/report.md
+mkdir -p ../target/fuzz
+printf '| target | seconds | executions | exec/s | corpus | crashes |\n|---|---|---|---|---|---|\n' > "$report"
+
+seeds() { # the seed directory of a target, filled from the fixtures where they fit
+  dir=../target/fuzz/seeds/$1
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  [ -d "seeds/$1" ] && cp seeds/"$1"/* "$dir"/
+  case $1 in
+    sse_framer | chat_stream) cp "$fixtures"/chat.stream.*.sse "$dir"/ ;;
+    chat_response) cp "$fixtures"/chat.nonstream.*.json "$dir"/ ;;
+    error_body) for f in "$fixtures"/error.*; do printf '\001\220' | cat - "$f" > "$dir/$(basename "$f")"; done ;;
+    model_list) cp "$fixtures"/v1-models.*.json "$dir"/ ;;
+    manifest) cp ../plugin/openclaw.plugin.json "$dir"/hf.json; cp ../tests/providers/echo/openclaw.plugin.json "$dir"/echo.json ;;
+    config) cp ../plugin/openclaw.plugin.json "$dir"/json.json ;;
+  esac
+  echo "$dir"
+}
+
+for target in $targets; do
+  mkdir -p "corpus/$target"
+  log=../target/fuzz/$target.log
+  echo "==> $target (${seconds}s)"
+  if ! cargo fuzz run "$target" "corpus/$target" "$(seeds "$target")" -- \
+      -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 >"$log" 2>&1; then
+    tail -40 "$log"
+    echo "fuzz target $target failed; the input is in fuzz/artifacts/$target/" >&2
+    printf '| %s | %s | — | — | — | **1** |\n' "$target" "$seconds" >> "$report"
+    exit 1
+  fi
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+  corpus=$(find "corpus/$target" -type f | wc -l)
+  printf '| %s | %s | %s | %s | %s | 0 |\n' "$target" "$seconds" "$runs" "$rate" "$corpus" >> "$report"
+done
+cat "$report"

@@ -1,0 +1,532 @@
+//! The fault matrix: one test per way the network or the service can fail, each driving the real
+//! plugin through the ABI (host-stub's loader, in process) for both operations that talk to the
+//! router — a streamed chat and a catalog refresh — and asserting the typed outcome, that what
+//! arrived before the fault is intact, and that the token appears in no error. The README's
+//! "Fault matrix" table lists the same rows.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    sync::OnceLock,
+    time::{Duration, Instant, SystemTime},
+};
+
+use host_stub::{
+    discovery::{Origin, SearchRoot},
+    plugin::LoadedPlugin,
+    registry::{HostIdentity, LoadReport, Registry},
+};
+use openclaw_e2e::{
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, models_body, stage_echo,
+    stage_hf,
+};
+use openclaw_provider_abi::{
+    CallContext, Catalog, CatalogRequest, DiscoveryMode, ErrorCode, EventKind, ProviderError,
+    Secret, Timeouts,
+    abi_stable::std_types::{ROption, RResult},
+};
+use serde_json::{Value, json};
+
+const CHAT: &str = "/v1/chat/completions";
+const MODELS: &str = "/v1/models";
+const ANSWER: &str = "one two three four five six seven eight nine ten";
+
+/// The plugins, loaded once per test process (libraries are never unloaded).
+fn loaded() -> &'static LoadReport {
+    static REPORT: OnceLock<LoadReport> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        let sandbox = Box::leak(Box::new(Sandbox::new()));
+        stage_hf(&sandbox.plugins_dir().join("huggingface"));
+        stage_echo(&sandbox.plugins_dir().join("echo"));
+        Registry::load(
+            &[SearchRoot {
+                path: sandbox.plugins_dir(),
+                origin: Origin::Flag,
+                explicit: true,
+            }],
+            &HostIdentity::host_stub(),
+        )
+    })
+}
+
+fn plugin(id: &str) -> &'static LoadedPlugin {
+    loaded().registry.get(id).expect("plugin loaded")
+}
+
+/// A call context for `base_url` with chat settings (no retries unless given).
+fn context(base_url: &str, chat: Value) -> CallContext {
+    let mut settings = json!({"maxRetries": 0});
+    if let (Some(settings), Some(chat)) = (settings.as_object_mut(), chat.as_object()) {
+        settings.extend(chat.clone());
+    }
+    CallContext {
+        credential: Secret::new(SENTINEL_TOKEN).into(),
+        base_url: ROption::RSome(base_url.into()),
+        timeouts: Timeouts::default(),
+        provider_config_json: json!({"plugin": {"chat": settings}}).to_string().into(),
+    }
+}
+
+/// What a streamed chat delivered before it ended.
+#[derive(Debug)]
+struct Outcome {
+    text: String,
+    done: bool,
+    error: Option<ProviderError>,
+    took: Duration,
+}
+
+impl Outcome {
+    fn code(&self) -> ErrorCode {
+        self.error
+            .as_ref()
+            .unwrap_or_else(|| panic!("expected an error, got {self:?}"))
+            .code
+    }
+}
+
+fn chat(base_url: &str, settings: Value) -> Outcome {
+    chat_with(
+        plugin("huggingface"),
+        "huggingface/a/b",
+        "go",
+        base_url,
+        settings,
+    )
+}
+
+fn chat_with(
+    plugin: &LoadedPlugin,
+    model: &str,
+    prompt: &str,
+    base_url: &str,
+    settings: Value,
+) -> Outcome {
+    let started = Instant::now();
+    let request =
+        json!({"model": model, "messages": [{"role": "user", "content": prompt}]}).to_string();
+    let mut outcome = Outcome {
+        text: String::new(),
+        done: false,
+        error: None,
+        took: Duration::ZERO,
+    };
+    match plugin.chat_stream(&context(base_url, settings), &request) {
+        Err(error) => outcome.error = Some(error),
+        Ok(mut stream) => 'pull: loop {
+            match stream.next_events(64, 30_000) {
+                RResult::ROk(events) => {
+                    for event in events.iter() {
+                        match event.kind {
+                            EventKind::TEXT_DELTA => outcome.text.push_str(&event.text),
+                            EventKind::DONE => {
+                                outcome.done = true;
+                                break 'pull;
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                RResult::RErr(error) => {
+                    outcome.error = Some(error);
+                    break;
+                }
+            }
+        },
+    }
+    outcome.took = started.elapsed();
+    if let Some(error) = &outcome.error {
+        assert!(
+            !error.message.contains(SENTINEL_TOKEN) && !error.details_json.contains(SENTINEL_TOKEN),
+            "the token leaked into an error: {error}"
+        );
+    }
+    outcome
+}
+
+fn catalog(base_url: &str, max_body_bytes: u64, overall_ms: u64) -> Result<Catalog, ProviderError> {
+    let mut context = context(base_url, json!({}));
+    context.timeouts.overall_ms = overall_ms;
+    let result = plugin("huggingface").list_models(&CatalogRequest {
+        context,
+        mode: DiscoveryMode::STRICT,
+        max_body_bytes,
+    });
+    if let Err(error) = &result {
+        assert!(
+            !error.message.contains(SENTINEL_TOKEN),
+            "the token leaked: {error}"
+        );
+    }
+    result
+}
+
+fn answer_stream(gap: Duration, end: StreamEnd, upto: usize) -> Reply {
+    let chunks = chat_chunks(ANSWER);
+    let refs: Vec<&str> = chunks.iter().take(upto).map(String::as_str).collect();
+    Reply::sse("together", &refs, gap, end)
+}
+
+/// The words a partial answer holds are the answer's first words, whole.
+fn assert_prefix(text: &str) {
+    assert!(
+        ANSWER.starts_with(text.trim_end()),
+        "{text:?} is not a prefix of the answer"
+    );
+}
+
+#[test]
+fn connection_refused() {
+    let chat = chat("http://127.0.0.1:1/v1", json!({}));
+    assert_eq!(chat.code(), ErrorCode::NETWORK, "{chat:?}");
+    assert!(chat.error.unwrap().message.contains("127.0.0.1:1"));
+    let catalog = catalog("http://127.0.0.1:1/v1", 0, 0).unwrap_err();
+    assert_eq!(catalog.code, ErrorCode::NETWORK, "{catalog}");
+}
+
+#[test]
+fn reset_before_headers() {
+    let router = MockRouter::start();
+    router
+        .on("POST", CHAT, Reply::Reset)
+        .on("GET", MODELS, Reply::Reset);
+    assert_eq!(
+        chat(&router.base_url(), json!({})).code(),
+        ErrorCode::NETWORK
+    );
+    assert_eq!(
+        catalog(&router.base_url(), 0, 0).unwrap_err().code,
+        ErrorCode::NETWORK
+    );
+    // Retried when allowed: the second attempt answers.
+    router.then("POST", CHAT, Reply::Reset);
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
+    );
+    let retried = chat(
+        &router.base_url(),
+        json!({"maxRetries": 1, "retryBaseMs": 10}),
+    );
+    assert!(retried.done, "{retried:?}");
+    assert_eq!(retried.text, ANSWER);
+}
+
+#[test]
+fn reset_mid_body() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::ZERO, StreamEnd::Reset, 5),
+    );
+    let chat = chat(&router.base_url(), json!({}));
+    assert!(!chat.done);
+    assert_prefix(&chat.text);
+    assert!(!chat.text.is_empty(), "the words before the reset arrive");
+    assert!(
+        matches!(
+            chat.code(),
+            ErrorCode::NETWORK | ErrorCode::INVALID_RESPONSE
+        ),
+        "{chat:?}"
+    );
+    let body = models_body(130);
+    router.on(
+        "GET",
+        MODELS,
+        Reply::Truncated {
+            status: 200,
+            declared: body.len(),
+            body: body[..body.len() / 2].to_vec(),
+        },
+    );
+    let error = catalog(&router.base_url(), 0, 0).unwrap_err();
+    assert!(
+        matches!(error.code, ErrorCode::NETWORK | ErrorCode::INVALID_RESPONSE),
+        "{error}"
+    );
+}
+
+#[test]
+fn stall_before_headers() {
+    let router = MockRouter::start();
+    router
+        .on("POST", CHAT, Reply::Stall)
+        .on("GET", MODELS, Reply::Stall);
+    let chat = chat(&router.base_url(), json!({"firstByteTimeoutMs": 300}));
+    assert_eq!(chat.code(), ErrorCode::TIMEOUT, "{chat:?}");
+    assert!(chat.took < Duration::from_secs(10), "{:?}", chat.took);
+    let started = Instant::now();
+    assert_eq!(
+        catalog(&router.base_url(), 0, 300).unwrap_err().code,
+        ErrorCode::TIMEOUT
+    );
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn stall_mid_stream() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::ZERO, StreamEnd::Stall, 4),
+    );
+    let chat = chat(&router.base_url(), json!({"idleTimeoutMs": 300}));
+    assert_eq!(chat.code(), ErrorCode::TIMEOUT, "{chat:?}");
+    assert_prefix(&chat.text);
+    // Four chunks sent: the role, then three words — all delivered before the silence.
+    assert_eq!(chat.text, "one two three ", "{chat:?}");
+    assert!(chat.took < Duration::from_secs(10));
+}
+
+#[test]
+fn slow_drip_under_the_idle_timeout_succeeds() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::from_millis(120), StreamEnd::Close, usize::MAX),
+    );
+    let chat = chat(&router.base_url(), json!({"idleTimeoutMs": 600}));
+    assert!(chat.done && chat.error.is_none(), "{chat:?}");
+    assert_eq!(chat.text, ANSWER);
+    assert!(
+        chat.took > Duration::from_millis(600),
+        "it did drip: {:?}",
+        chat.took
+    );
+}
+
+#[test]
+fn oversized_body() {
+    let router = MockRouter::start();
+    router.on("GET", MODELS, Reply::json(200, models_body(130)));
+    let error = catalog(&router.base_url(), 4096, 0).unwrap_err();
+    assert_eq!(error.code, ErrorCode::INVALID_RESPONSE, "{error}");
+    assert!(
+        error.message.contains("4096") || error.message.contains("4 KiB"),
+        "{error}"
+    );
+    // The same list under a cap it fits in.
+    assert_eq!(catalog(&router.base_url(), 0, 0).unwrap().models.len(), 130);
+    // An error body far over its own cap still yields the typed error of its status.
+    router.on("POST", CHAT, Reply::json(503, vec![b'x'; 4 * 1024 * 1024]));
+    assert_eq!(
+        chat(&router.base_url(), json!({})).code(),
+        ErrorCode::UPSTREAM
+    );
+}
+
+#[test]
+fn invalid_utf8() {
+    // In a stream, bytes that are not UTF-8 decode to U+FFFD, as the SSE standard says, and
+    // the rest of the answer is unaffected.
+    let router = MockRouter::start();
+    let mut stream =
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok \"}}]}\n\n".to_vec();
+    stream.extend_from_slice(
+        b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"\xff\xfe \"}}]}\n\n",
+    );
+    stream.extend_from_slice(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"end\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+    router.on("POST", CHAT, Reply::sse_bytes("together", &stream, 7));
+    let chat = chat(&router.base_url(), json!({}));
+    assert!(chat.done, "{chat:?}");
+    assert_eq!(chat.text, "ok \u{FFFD}\u{FFFD} end");
+    // A model list that is not UTF-8 is not JSON: refused, nothing half-read is kept.
+    router.on(
+        "GET",
+        MODELS,
+        Reply::json(
+            200,
+            b"{\"object\":\"list\",\"data\":[{\"id\":\"a/\xff\"}]}".to_vec(),
+        ),
+    );
+    assert_eq!(
+        catalog(&router.base_url(), 0, 0).unwrap_err().code,
+        ErrorCode::INVALID_RESPONSE
+    );
+    // A one-shot answer that is not UTF-8 is refused.
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(
+            200,
+            b"{\"choices\":[{\"message\":{\"content\":\"\xff\"}}]}".to_vec(),
+        ),
+    );
+    let request =
+        json!({"model": "huggingface/a/b", "messages": [{"role": "user", "content": "go"}]})
+            .to_string();
+    let error = plugin("huggingface")
+        .chat(&context(&router.base_url(), json!({})), &request)
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::INVALID_RESPONSE, "{error}");
+}
+
+#[test]
+fn every_http_error_status() {
+    let router = MockRouter::start();
+    let expected = [
+        (400, ErrorCode::INVALID_REQUEST, ErrorCode::INVALID_REQUEST),
+        (401, ErrorCode::UNAUTHORIZED, ErrorCode::UNAUTHORIZED),
+        (
+            402,
+            ErrorCode::PAYMENT_REQUIRED,
+            ErrorCode::PAYMENT_REQUIRED,
+        ),
+        (403, ErrorCode::FORBIDDEN, ErrorCode::FORBIDDEN),
+        (404, ErrorCode::MODEL_NOT_FOUND, ErrorCode::INVALID_RESPONSE),
+        (405, ErrorCode::INVALID_REQUEST, ErrorCode::INVALID_REQUEST),
+        (408, ErrorCode::INVALID_REQUEST, ErrorCode::INVALID_REQUEST),
+        (413, ErrorCode::INVALID_REQUEST, ErrorCode::INVALID_REQUEST),
+        (422, ErrorCode::INVALID_REQUEST, ErrorCode::INVALID_REQUEST),
+        (429, ErrorCode::RATE_LIMITED, ErrorCode::RATE_LIMITED),
+        (500, ErrorCode::UPSTREAM, ErrorCode::UPSTREAM),
+        (502, ErrorCode::UPSTREAM, ErrorCode::UPSTREAM),
+        (503, ErrorCode::UPSTREAM, ErrorCode::UPSTREAM),
+        (504, ErrorCode::UPSTREAM, ErrorCode::UPSTREAM),
+    ];
+    for (status, for_chat, for_catalog) in expected {
+        let body =
+            format!(r#"{{"error":"status {status} from the mock, token {SENTINEL_TOKEN}"}}"#);
+        router
+            .on("POST", CHAT, Reply::json(status, body.clone()))
+            .on("GET", MODELS, Reply::json(status, body));
+        let chat = chat(&router.base_url(), json!({}));
+        let error = chat.error.as_ref().unwrap();
+        assert_eq!((status, error.code), (status, for_chat), "{error}");
+        assert_eq!(error.http_status, status);
+        let error = catalog(&router.base_url(), 0, 0).unwrap_err();
+        assert_eq!((status, error.code), (status, for_catalog), "{error}");
+    }
+}
+
+#[test]
+fn rate_limited_with_retry_after_in_seconds_and_as_a_date() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", "7"),
+    );
+    let error = chat(&router.base_url(), json!({})).error.unwrap();
+    assert_eq!(error.code, ErrorCode::RATE_LIMITED);
+    assert_eq!(error.retry_after_ms.into_option(), Some(7000));
+    let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", &date),
+    );
+    let error = chat(&router.base_url(), json!({})).error.unwrap();
+    let wait = error.retry_after_ms.into_option().unwrap();
+    assert!((27_000..=31_000).contains(&wait), "{wait}");
+    // With retries allowed, a short Retry-After is honoured and the second attempt answers.
+    router.then(
+        "POST",
+        CHAT,
+        Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", "1"),
+    );
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
+    );
+    let retried = chat(&router.base_url(), json!({"maxRetries": 1}));
+    assert!(retried.done, "{retried:?}");
+    assert!(
+        retried.took >= Duration::from_millis(950),
+        "{:?}",
+        retried.took
+    );
+}
+
+#[test]
+fn redirect_to_another_host() {
+    let router = MockRouter::start();
+    let elsewhere = MockRouter::start();
+    elsewhere
+        .on(
+            "POST",
+            CHAT,
+            answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
+        )
+        .on("GET", MODELS, Reply::json(200, models_body(3)));
+    let target = format!("{}/v1/chat/completions", elsewhere.origin());
+    router
+        .on(
+            "POST",
+            CHAT,
+            Reply::json(307, "{}").with_header("location", &target),
+        )
+        .on(
+            "GET",
+            MODELS,
+            Reply::json(302, "{}")
+                .with_header("location", &format!("{}/v1/models", elsewhere.origin())),
+        );
+    let chat = chat(&router.base_url(), json!({}));
+    assert!(chat.error.is_some(), "{chat:?}");
+    assert!(catalog(&router.base_url(), 0, 0).is_err());
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other host was contacted"
+    );
+}
+
+#[test]
+fn plain_http_where_https_is_expected() {
+    // Not loopback: refused before any connection.
+    for base in ["http://router.example.invalid/v1", "http://10.1.2.3/v1"] {
+        let chat = chat(base, json!({}));
+        assert_eq!(chat.code(), ErrorCode::INVALID_REQUEST, "{base}: {chat:?}");
+        assert!(chat.took < Duration::from_secs(2));
+        assert_eq!(
+            catalog(base, 0, 0).unwrap_err().code,
+            ErrorCode::INVALID_REQUEST
+        );
+    }
+    // Explicit loopback: allowed (every other test here relies on it).
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
+    );
+    assert!(chat(&router.base_url(), json!({})).done);
+}
+
+#[test]
+fn a_plugin_panic() {
+    // The echo test provider panics when the prompt asks it to: while starting the chat, or
+    // inside the stream's next_event.
+    let echo = plugin("echo");
+    let at_start = chat_with(
+        echo,
+        "echo/echo-1",
+        "please panic",
+        "http://127.0.0.1:1/v1",
+        json!({}),
+    );
+    assert_eq!(at_start.code(), ErrorCode::INTERNAL, "{at_start:?}");
+    let mid_stream = chat_with(
+        echo,
+        "echo/echo-1",
+        "stream-panic",
+        "http://127.0.0.1:1/v1",
+        json!({}),
+    );
+    assert_eq!(mid_stream.code(), ErrorCode::INTERNAL, "{mid_stream:?}");
+    // The host and the plugin carry on.
+    let again = chat_with(
+        echo,
+        "echo/echo-1",
+        "hello",
+        "http://127.0.0.1:1/v1",
+        json!({}),
+    );
+    assert!(again.done, "{again:?}");
+    assert_eq!(again.text, "echo: hello");
+}
