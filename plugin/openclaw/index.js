@@ -26,8 +26,8 @@ export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 const SYNC_TIMEOUT_MS = 15_000;
 const STDERR_TAIL_BYTES = 2048;
 
-// OpenClaw's plugin SDK, imported when first needed: importing it costs a good part of a second,
-// and most commands (listing or refreshing models) never need it.
+// OpenClaw's plugin SDK, imported when first needed (onboarding, chat): loading this module then
+// costs nothing beyond Node's own modules, whatever OpenClaw has or has not loaded already.
 let authSdk;
 let llmSdk;
 const loadAuthSdk = () => (authSdk ??= import("openclaw/plugin-sdk/provider-auth"));

@@ -122,6 +122,17 @@ fn info_describes_the_plugin_in_its_folder() {
     assert_eq!(info["type"], "info");
     assert_eq!(info["id"], "huggingface");
     assert_eq!(info["defaultModel"], "huggingface/deepseek-ai/DeepSeek-R1");
+    // The JS entry registers the same default with OpenClaw.
+    let entry =
+        std::fs::read_to_string(openclaw_e2e::workspace_root().join("plugin/openclaw/index.js"))
+            .unwrap();
+    assert!(
+        entry.contains(&format!(
+            "export const DEFAULT_MODEL = {};",
+            info["defaultModel"]
+        )),
+        "index.js's DEFAULT_MODEL differs from the library's"
+    );
     assert_eq!(info["authMethods"][0]["cliFlag"], "--huggingface-api-key");
     assert_eq!(
         info["library"],

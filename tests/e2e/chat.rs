@@ -692,7 +692,7 @@ fn broken_streams_fail_with_a_clear_error() {
         (
             Reply::sse("x", &["this is not json"], Duration::ZERO, StreamEnd::Close),
             "invalid_response",
-            "not the JSON chunk",
+            "a stream event is not the chunk it should be",
         ),
         (
             Reply::Stream {
