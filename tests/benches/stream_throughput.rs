@@ -11,8 +11,9 @@
 //!   package (the transport OpenClaw uses) and the official `openai` Python SDK.
 //!
 //! Then 256 concurrent streams through one plugin instance, each checked against its own
-//! prompt. `cargo bench -p openclaw-e2e-tests --bench stream_throughput` (`EVENTS`, `RUNS` and
-//! `PEERS=1` adjust it).
+//! prompt, alone and beside 16 concurrent 5,000-model catalog refreshes: wall time, events/s and
+//! the growth of peak RSS. `cargo bench -p openclaw-e2e-tests --bench stream_throughput`
+//! (`EVENTS`, `RUNS`, `STREAMS`, `WORDS` and `PEERS=1` adjust it).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
@@ -27,9 +28,12 @@ use host_stub::{
     registry::{HostIdentity, Registry},
 };
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, measure, stage_hf, stream_body, workspace_root,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, measure, models_body, stage_hf, stream_body,
+    workspace_root,
 };
-use openclaw_provider_abi::{CallContext, EventKind, Secret, abi_stable::std_types::RResult};
+use openclaw_provider_abi::{
+    CallContext, CatalogRequest, DiscoveryMode, EventKind, Secret, abi_stable::std_types::RResult,
+};
 
 const CHAT: &str = "/v1/chat/completions";
 
@@ -348,67 +352,136 @@ fn main() {
         }
     }
 
-    // 256 concurrent streams through one plugin instance, each answer checked.
-    let concurrent = env_number("STREAMS", 256);
+    // Concurrency: many streams at once through the one plugin instance, alone and together
+    // with catalog refreshes, each answer checked against its own prompt.
+    let streams = env_number("STREAMS", 256);
+    let words = env_number("WORDS", 200);
     let echo = MockRouter::start();
     echo.on(
         "POST",
         CHAT,
         Reply::EchoStream {
-            gap: Duration::from_millis(2),
+            gap: Duration::ZERO,
         },
+    )
+    .on("GET", "/v1/models", Reply::json(200, models_body(5_000)));
+    println!(
+        "\n{streams} concurrent streams of {words} words each through one plugin instance \
+         (the mock router runs in this process; peak RSS is this process's growth during the phase)\n"
     );
+    println!("| phase | failed | ms | text events | events/s | peak RSS growth |");
+    println!("|---|---|---|---|---|---|");
+    for refreshes in [0, 16] {
+        let phase = concurrent(plugin, &echo, streams, words, refreshes);
+        println!(
+            "| {streams} streams{} | {} | {:.0} | {} | {:.0} | {:.1} MiB |",
+            if refreshes > 0 {
+                format!(" + {refreshes} refreshes of 5,000 models")
+            } else {
+                String::new()
+            },
+            phase.failures.len(),
+            phase.elapsed.as_secs_f64() * 1000.0,
+            phase.text_events,
+            phase.text_events as f64 / phase.elapsed.as_secs_f64(),
+            phase.peak_growth_kib as f64 / 1024.0,
+        );
+        assert!(phase.failures.is_empty(), "{:?}", phase.failures);
+    }
+}
+
+/// What one concurrency phase did.
+struct Phase {
+    failures: Vec<String>,
+    text_events: usize,
+    elapsed: Duration,
+    peak_growth_kib: u64,
+}
+
+/// Runs `streams` chats at once (each echoing a prompt of `words` words no other stream has)
+/// and `refreshes` strict catalog refreshes beside them, all through `plugin`.
+fn concurrent(
+    plugin: &host_stub::plugin::LoadedPlugin,
+    router: &MockRouter,
+    streams: usize,
+    words: usize,
+    refreshes: usize,
+) -> Phase {
+    let baseline = measure::reset_own_peak_rss_kib();
     let started = Instant::now();
-    let failures: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..concurrent)
+    let (failures, text_events) = std::thread::scope(|scope| {
+        let chats: Vec<_> = (0..streams)
             .map(|index| {
-                let echo = &echo;
-                scope.spawn(move || {
-                    let prompt = format!("stream {index} says {} hello", index * 7);
+                scope.spawn(move || -> Result<usize, String> {
+                    let prompt: String =
+                        (0..words).map(|word| format!("s{index}w{word} ")).collect();
                     let request = serde_json::json!({
                         "model": "huggingface/bench/model",
                         "messages": [{"role": "user", "content": prompt}]
                     })
                     .to_string();
                     let mut stream = plugin
-                        .chat_stream(&context(echo), &request)
+                        .chat_stream(&context(router), &request)
                         .map_err(|e| e.to_string())?;
-                    let mut text = String::new();
+                    let (mut text, mut events) = (String::new(), 0);
                     loop {
-                        match stream.next_events(256, 10_000) {
-                            RResult::ROk(events) => {
-                                let mut done = false;
-                                for event in events.iter() {
-                                    match event.kind {
-                                        EventKind::TEXT_DELTA => text.push_str(&event.text),
-                                        EventKind::DONE => done = true,
-                                        _ => {}
-                                    }
-                                }
-                                if done {
-                                    break;
-                                }
-                            }
+                        let batch = match stream.next_events(256, 30_000) {
+                            RResult::ROk(batch) => batch,
                             RResult::RErr(err) => return Err(err.to_string()),
+                        };
+                        for event in batch.iter() {
+                            if event.kind == EventKind::TEXT_DELTA {
+                                text.push_str(&event.text);
+                                events += 1;
+                            }
+                        }
+                        if batch.iter().any(|event| event.kind == EventKind::DONE) {
+                            break;
                         }
                     }
                     if text == prompt {
-                        Ok(())
+                        Ok(events)
                     } else {
-                        Err(format!("stream {index} got {text:?}"))
+                        Err(format!("stream {index} got another answer"))
                     }
                 })
             })
             .collect();
-        handles
-            .into_iter()
-            .filter_map(|handle| handle.join().expect("stream thread").err())
-            .collect()
+        let catalogs: Vec<_> = (0..refreshes)
+            .map(|_| {
+                scope.spawn(move || -> Result<usize, String> {
+                    plugin
+                        .list_models(&CatalogRequest {
+                            context: context(router),
+                            mode: DiscoveryMode::STRICT,
+                            max_body_bytes: 0,
+                        })
+                        .map(|catalog| catalog.models.len())
+                        .map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let mut failures = Vec::new();
+        let mut text_events = 0;
+        for chat in chats {
+            match chat.join().expect("stream thread") {
+                Ok(events) => text_events += events,
+                Err(err) => failures.push(err),
+            }
+        }
+        for catalog in catalogs {
+            match catalog.join().expect("refresh thread") {
+                Ok(5_000) => {}
+                Ok(other) => failures.push(format!("a refresh listed {other} models")),
+                Err(err) => failures.push(err),
+            }
+        }
+        (failures, text_events)
     });
-    println!(
-        "\n{concurrent} concurrent streams through one plugin instance: {} failed, {:.0} ms",
-        failures.len(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    assert!(failures.is_empty(), "{failures:?}");
+    Phase {
+        failures,
+        text_events,
+        elapsed: started.elapsed(),
+        peak_growth_kib: measure::own_peak_rss_kib().saturating_sub(baseline),
+    }
 }

@@ -14,7 +14,7 @@ use host_stub::{
     registry::{HostIdentity, Registry},
 };
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, measure,
     mock_router::{TokenKind, whoami},
     models_body, stage_hf,
 };
@@ -25,19 +25,6 @@ use openclaw_provider_abi::{
 use serde_json::{Value, json};
 
 const CHAT: &str = "/v1/chat/completions";
-
-/// The process's peak resident set so far, in KiB (Linux `VmHWM`).
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmHWM:"))
-                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        })
-        .unwrap_or(0)
-}
 
 fn context(base_url: &str) -> CallContext {
     CallContext {
@@ -75,7 +62,7 @@ fn concurrent_streams_and_refreshes_through_one_plugin() {
         )
         .on("GET", "/v1/models", Reply::json(200, models_body(5_000)));
     let base = router.base_url();
-    let before = peak_rss_kib();
+    let before = measure::reset_own_peak_rss_kib();
     let started = Instant::now();
 
     let streams: Vec<_> = (0..256)
@@ -132,7 +119,7 @@ fn concurrent_streams_and_refreshes_through_one_plugin() {
         assert_eq!(refresh.join().unwrap(), 5_000);
     }
     let took = started.elapsed();
-    let grew_mib = peak_rss_kib().saturating_sub(before) / 1024;
+    let grew_mib = measure::own_peak_rss_kib().saturating_sub(before) / 1024;
     eprintln!(
         "256 streams ({events} events) and 16 refreshes of 5,000 models in {took:?}; peak RSS grew {grew_mib} MiB"
     );

@@ -129,3 +129,28 @@ pub fn print_table(title: &str, rows: &[(String, Summary)]) {
         );
     }
 }
+
+/// This process's peak resident set so far, in KiB (Linux `VmHWM`; 0 where unknown).
+pub fn own_peak_rss_kib() -> u64 {
+    own_status_kib("VmHWM:")
+}
+
+/// Resets this process's peak resident set to its current size (`/proc/self/clear_refs`,
+/// Linux 4.0+) and returns that size in KiB, so a later [`own_peak_rss_kib`] measures the growth
+/// from here. Where the reset is refused, the old peak stays and the growth reads low.
+pub fn reset_own_peak_rss_kib() -> u64 {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    own_status_kib("VmRSS:")
+}
+
+fn own_status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))
+                .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
