@@ -31,15 +31,28 @@ seeds() { # the seed directory of a target, filled from the fixtures where they 
   echo "$dir"
 }
 
+# Build every target first, so a build failure is reported as one and not as a crash.
+echo "==> building the fuzz targets"
+cargo fuzz build >../target/fuzz/build.log 2>&1 || {
+  tail -40 ../target/fuzz/build.log
+  echo "the fuzz targets do not build" >&2
+  exit 1
+}
+
 for target in $targets; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "artifacts/$target"
   log=../target/fuzz/$target.log
   echo "==> $target (${seconds}s)"
+  before=$(find "artifacts/$target" -type f | wc -l)
   if ! cargo fuzz run "$target" "corpus/$target" "$(seeds "$target")" -- \
       -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 >"$log" 2>&1; then
     tail -40 "$log"
-    echo "fuzz target $target failed; the input is in fuzz/artifacts/$target/" >&2
-    printf '| %s | %s | — | — | — | **1** |\n' "$target" "$seconds" >> "$report"
+    if [ "$(find "artifacts/$target" -type f | wc -l)" -gt "$before" ]; then
+      echo "fuzz target $target found a crash; the input is in fuzz/artifacts/$target/" >&2
+      printf '| %s | %s | — | — | — | **1** |\n' "$target" "$seconds" >> "$report"
+    else
+      echo "fuzz target $target failed to run; see target/fuzz/$target.log" >&2
+    fi
     exit 1
   fi
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")

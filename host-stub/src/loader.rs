@@ -73,8 +73,8 @@ pub fn load_module(path: &Path) -> Result<ProviderModuleRef, LoadError> {
     check_image(path)?;
     let flags = libc::RTLD_NOW | libc::RTLD_LOCAL;
     // SAFETY: opening a library runs its initialisers. We only open files a plugin manifest
-    // names, after the ownership and permission checks above; RTLD_NOW makes unresolved symbols
-    // fail here instead of at the first call.
+    // names, after the registry's ownership and permission checks and the header check above;
+    // RTLD_NOW makes unresolved symbols fail here instead of at the first call.
     let library = unsafe { libloading::os::unix::Library::open(Some(path), flags) }
         .map_err(|err| LoadError::NotALibrary(error_chain(&err)))?;
     // SAFETY: the symbol, if present, is abi_stable's exported header static, whose address is the

@@ -73,7 +73,12 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         }
         Ok(body)
     })??;
-    let whoami: Value = serde_json::from_slice(&body).map_err(|err| {
+    account_from_body(&body)
+}
+
+/// Reads a `whoami-v2` response body.
+pub fn account_from_body(body: &[u8]) -> Result<AccountInfo, ProviderError> {
+    let whoami: Value = serde_json::from_slice(body).map_err(|err| {
         ProviderError::new(
             ErrorCode::INVALID_RESPONSE,
             format!(

@@ -1,6 +1,7 @@
 //! The fault matrix: one test per way the network or the service can fail, each driving the real
-//! plugin through the ABI (host-stub's loader, in process) for both operations that talk to the
-//! router — a streamed chat and a catalog refresh — and asserting the typed outcome, that what
+//! plugin through the ABI (host-stub's loader, in process; the panic row uses the echo test
+//! provider, which panics on request) for both operations that talk to the router — a streamed
+//! chat and a catalog refresh — and asserting the typed outcome, that what
 //! arrived before the fault is intact, and that the token appears in no error. The README's
 //! "Fault matrix" table lists the same rows.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -153,7 +154,7 @@ fn catalog(base_url: &str, max_body_bytes: u64, overall_ms: u64) -> Result<Catal
     });
     if let Err(error) = &result {
         assert!(
-            !error.message.contains(SENTINEL_TOKEN),
+            !error.message.contains(SENTINEL_TOKEN) && !error.details_json.contains(SENTINEL_TOKEN),
             "the token leaked: {error}"
         );
     }
@@ -224,13 +225,7 @@ fn reset_mid_body() {
     assert!(!chat.done);
     assert_prefix(&chat.text);
     assert!(!chat.text.is_empty(), "the words before the reset arrive");
-    assert!(
-        matches!(
-            chat.code(),
-            ErrorCode::NETWORK | ErrorCode::INVALID_RESPONSE
-        ),
-        "{chat:?}"
-    );
+    assert_eq!(chat.code(), ErrorCode::NETWORK, "{chat:?}");
     let body = models_body(130);
     router.on(
         "GET",
@@ -423,6 +418,16 @@ fn rate_limited_with_retry_after_in_seconds_and_as_a_date() {
     let error = chat(&router.base_url(), json!({})).error.unwrap();
     let wait = error.retry_after_ms.into_option().unwrap();
     assert!((27_000..=31_000).contains(&wait), "{wait}");
+    // A refresh is not retried (the caller keeps its last good catalog) but carries the wait.
+    router.on(
+        "GET",
+        MODELS,
+        Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", "7"),
+    );
+    let error = catalog(&router.base_url(), 0, 0).unwrap_err();
+    assert_eq!(error.code, ErrorCode::RATE_LIMITED);
+    assert_eq!(error.retry_after_ms.into_option(), Some(7000));
+    assert_eq!(router.requests_to(MODELS).len(), 1);
     // With retries allowed, a short Retry-After is honoured and the second attempt answers.
     router.then(
         "POST",
@@ -529,4 +534,18 @@ fn a_plugin_panic() {
     );
     assert!(again.done, "{again:?}");
     assert_eq!(again.text, "echo: hello");
+    // A panic during a catalog refresh (the echo provider's is triggered by its base URL).
+    let request = |base_url: &str| CatalogRequest {
+        context: context(base_url, json!({})),
+        mode: DiscoveryMode::STRICT,
+        max_body_bytes: 0,
+    };
+    let error = echo
+        .list_models(&request("http://127.0.0.1:1/panic"))
+        .unwrap_err();
+    assert_eq!(error.code, ErrorCode::INTERNAL, "{error}");
+    assert!(
+        echo.list_models(&request("http://127.0.0.1:1/v1"))
+            .is_ok_and(|catalog| !catalog.models.is_empty())
+    );
 }

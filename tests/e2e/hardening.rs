@@ -14,7 +14,7 @@ use host_stub::{
     registry::{HostIdentity, Registry},
 };
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, measure,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, fixture, measure,
     mock_router::{TokenKind, whoami},
     models_body, stage_hf,
 };
@@ -374,6 +374,11 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
     run(&["config", "set", "gateway.port", "18789"], true);
     run(&["gateway", "run", "--once", "--json"], true);
     run(&["chat", "--model", "huggingface/a/b", "hello"], true);
+    router.on(
+        "POST",
+        CHAT,
+        Reply::json(200, fixture("chat.nonstream.together.json")),
+    );
     run(
         &[
             "chat",
@@ -397,6 +402,12 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
         true,
     );
 
+    // Every command did its work (a command that failed at once would prove nothing), but the
+    // last two chats, which meet the 401.
+    for (index, (args, result)) in runs.iter().enumerate() {
+        let expected = if index + 2 >= runs.len() { 1 } else { 0 };
+        assert_eq!(result.code, Some(expected), "{args:?}:\n{result}");
+    }
     for (args, result) in &runs {
         let output = result.all_output();
         assert!(
@@ -440,9 +451,17 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
         assert_eq!(mode, 0o600, "{}", secret_file.display());
     }
     // Only the configured router and hub were contacted, each with the token.
-    for request in router.requests() {
+    let requests = router.requests();
+    assert!(requests.len() >= 6, "{} requests", requests.len());
+    for request in requests {
         assert!(
             request.path.starts_with("/v1/") || request.path == "/api/whoami-v2",
+            "{}",
+            request.path
+        );
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {SENTINEL_TOKEN}").as_str()),
             "{}",
             request.path
         );

@@ -488,10 +488,18 @@ fn a_read_only_state_dir_is_a_clear_error() {
         .unwrap();
     }
     std::fs::set_permissions(sandbox.state_dir(), std::fs::Permissions::from_mode(0o555)).unwrap();
-    let mut command = sandbox.command();
-    if as_root {
+    let mut command = if as_root {
+        // The unprivileged user may not reach the build's target directory (a checkout under a
+        // private directory); it runs a copy inside the sandbox, whose parents it can traverse.
+        let program = sandbox.home().join("host-stub");
+        std::fs::copy(&artifacts().host_stub, &program).unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut command = sandbox.command_for(&program);
         command.uid(65534).gid(65534);
-    }
+        command
+    } else {
+        sandbox.command()
+    };
     let output = command
         .args(seed(SENTINEL_TOKEN))
         .stdout(Stdio::piped())

@@ -1,7 +1,7 @@
-//! Measuring whole commands for benchmarks: wall time and peak resident memory of each run
-//! (from `wait4`'s resource usage, read by the `measure-child` launcher), runs of the measured
-//! command interleaved with runs of its baseline so both see the same machine noise, and
-//! medians reported side by side.
+//! Measuring for benchmarks: wall time and peak resident memory of whole commands (from
+//! `wait4`'s resource usage, read by the `measure-child` launcher), runs of the measured command
+//! interleaved with runs of its baseline so both see the same machine noise, and medians reported
+//! side by side; and the growth of this process's own peak memory across a phase run in process.
 
 use std::{
     path::Path,
@@ -137,7 +137,7 @@ pub fn own_peak_rss_kib() -> u64 {
 
 /// Resets this process's peak resident set to its current size (`/proc/self/clear_refs`,
 /// Linux 4.0+) and returns that size in KiB, so a later [`own_peak_rss_kib`] measures the growth
-/// from here. Where the reset is refused, the old peak stays and the growth reads low.
+/// from here. Where the reset is refused, the old peak stays and the growth reads high.
 pub fn reset_own_peak_rss_kib() -> u64 {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
     own_status_kib("VmRSS:")

@@ -155,8 +155,18 @@ fn model(id: &str) -> ModelInfo {
     }
 }
 
-extern "C" fn list_models(_request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
+/// The built-in list; panics when the base URL asks for it (the host's panic-guard test).
+extern "C" fn list_models(request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
     catch_panics("list_models", || {
+        if request
+            .context
+            .base_url
+            .as_ref()
+            .into_option()
+            .is_some_and(|url| url.as_str().contains("panic"))
+        {
+            panic!("asked to panic by the base URL");
+        }
         Ok(Catalog {
             source: CatalogSource::BUILT_IN,
             models: MODELS.iter().map(|id| model(id)).collect(),
