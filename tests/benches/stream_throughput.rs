@@ -23,16 +23,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_stub::{
-    discovery::{Origin, SearchRoot},
-    registry::{HostIdentity, Registry},
-};
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, measure, models_body, stage_hf, stream_body,
-    workspace_root,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, call_context, measure, models_body, stage_hf,
+    stream_body, workspace_root,
 };
 use openclaw_provider_abi::{
-    CallContext, CatalogRequest, DiscoveryMode, EventKind, Secret, abi_stable::std_types::RResult,
+    CatalogRequest, DiscoveryMode, EventKind, abi_stable::std_types::RResult,
 };
 
 const CHAT: &str = "/v1/chat/completions";
@@ -47,14 +43,6 @@ fn env_number(name: &str, default: usize) -> usize {
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
-}
-
-fn context(router: &MockRouter) -> CallContext {
-    CallContext {
-        credential: Secret::new(SENTINEL_TOKEN).into(),
-        base_url: Some(router.base_url().as_str().into()).into(),
-        ..CallContext::anonymous()
-    }
 }
 
 const REQUEST: &str =
@@ -85,7 +73,7 @@ fn raw_socket(router: &MockRouter) -> (usize, Duration) {
 
 /// Pulls a stream through the ABI as host-stub does; returns (text events, elapsed).
 fn through_abi(plugin: &host_stub::plugin::LoadedPlugin, router: &MockRouter) -> (usize, Duration) {
-    let context = context(router);
+    let context = call_context(&router.base_url());
     let started = Instant::now();
     let mut stream = plugin.chat_stream(&context, REQUEST).unwrap();
     let mut text_events = 0;
@@ -112,7 +100,7 @@ fn through_abi(plugin: &host_stub::plugin::LoadedPlugin, router: &MockRouter) ->
 
 /// The same plugin code, linked in and called as Rust.
 fn in_process(router: &MockRouter) -> (usize, Duration) {
-    let context = context(router);
+    let context = call_context(&router.base_url());
     let started = Instant::now();
     let mut stream = openclaw_huggingface::chat::chat_stream_local(&context, REQUEST).unwrap();
     let mut text_events = 0;
@@ -207,14 +195,7 @@ fn main() {
 
     let sandbox = Sandbox::new();
     stage_hf(&sandbox.plugins_dir().join("huggingface"));
-    let report = Registry::load(
-        &[SearchRoot {
-            path: sandbox.plugins_dir(),
-            origin: Origin::Flag,
-            explicit: true,
-        }],
-        &HostIdentity::host_stub(),
-    );
+    let report = sandbox.load_plugins();
     let plugin = report.registry.get("huggingface").expect("plugin loads");
 
     // Warm up every path once, then interleave the measured runs.
@@ -421,7 +402,7 @@ fn concurrent(
                     })
                     .to_string();
                     let mut stream = plugin
-                        .chat_stream(&context(router), &request)
+                        .chat_stream(&call_context(&router.base_url()), &request)
                         .map_err(|e| e.to_string())?;
                     let (mut text, mut events) = (String::new(), 0);
                     loop {
@@ -452,7 +433,7 @@ fn concurrent(
                 scope.spawn(move || -> Result<usize, String> {
                     plugin
                         .list_models(&CatalogRequest {
-                            context: context(router),
+                            context: call_context(&router.base_url()),
                             mode: DiscoveryMode::STRICT,
                             max_body_bytes: 0,
                         })

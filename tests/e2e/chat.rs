@@ -5,16 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use host_stub::{
-    discovery::{Origin, SearchRoot},
-    registry::{HostIdentity, Registry},
-};
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, fixture, stage_echo,
-    stage_hf,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, fixture,
+    stage_echo, stage_hf,
 };
 use openclaw_provider_abi::{
-    CallContext, ErrorCode, EventKind, Secret,
+    ErrorCode, EventKind,
     abi_stable::std_types::{ROption, RResult},
 };
 use serde_json::{Value, json};
@@ -894,14 +890,7 @@ fn ctrl_c_cancels_the_request_and_the_server_sees_the_disconnect() {
 fn cancel_and_drop_close_the_connection_promptly() {
     let sandbox = Sandbox::new();
     stage_hf(&sandbox.plugins_dir().join("huggingface"));
-    let report = Registry::load(
-        &[SearchRoot {
-            path: sandbox.plugins_dir(),
-            origin: Origin::Flag,
-            explicit: true,
-        }],
-        &HostIdentity::host_stub(),
-    );
+    let report = sandbox.load_plugins();
     let plugin = report.registry.get("huggingface").unwrap();
     for use_cancel in [true, false] {
         let router = MockRouter::start();
@@ -912,11 +901,7 @@ fn cancel_and_drop_close_the_connection_promptly() {
             CHAT,
             Reply::sse("x", &refs, Duration::from_millis(10), StreamEnd::Close),
         );
-        let context = CallContext {
-            credential: Secret::new(SENTINEL_TOKEN).into(),
-            base_url: Some(router.base_url().as_str().into()).into(),
-            ..CallContext::anonymous()
-        };
+        let context = call_context(&router.base_url());
         let request =
             json!({"model": "huggingface/a/b", "messages": [{"role": "user", "content": "go"}]})
                 .to_string();
@@ -955,22 +940,11 @@ fn cancel_and_drop_close_the_connection_promptly() {
 fn the_pull_handle_reports_the_end_of_the_stream_once() {
     let sandbox = Sandbox::new();
     stage_hf(&sandbox.plugins_dir().join("huggingface"));
-    let report = Registry::load(
-        &[SearchRoot {
-            path: sandbox.plugins_dir(),
-            origin: Origin::Flag,
-            explicit: true,
-        }],
-        &HostIdentity::host_stub(),
-    );
+    let report = sandbox.load_plugins();
     let plugin = report.registry.get("huggingface").unwrap();
     let router = MockRouter::start();
     router.on("POST", CHAT, stream_of("a b c", "together"));
-    let context = CallContext {
-        credential: Secret::new(SENTINEL_TOKEN).into(),
-        base_url: Some(router.base_url().as_str().into()).into(),
-        ..CallContext::anonymous()
-    };
+    let context = call_context(&router.base_url());
     let request =
         json!({"model": "huggingface/a/b", "messages": [{"role": "user", "content": "go"}]})
             .to_string();

@@ -11,19 +11,14 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use host_stub::{
-    discovery::{Origin, SearchRoot},
-    plugin::LoadedPlugin,
-    registry::{HostIdentity, LoadReport, Registry},
-};
+use host_stub::{plugin::LoadedPlugin, registry::LoadReport};
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, models_body, stage_echo,
-    stage_hf,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, models_body,
+    stage_echo, stage_hf,
 };
 use openclaw_provider_abi::{
     CallContext, Catalog, CatalogRequest, DiscoveryMode, ErrorCode, EventKind, ProviderError,
-    Secret, Timeouts,
-    abi_stable::std_types::{ROption, RResult},
+    abi_stable::std_types::RResult,
 };
 use serde_json::{Value, json};
 
@@ -38,14 +33,7 @@ fn loaded() -> &'static LoadReport {
         let sandbox = Box::leak(Box::new(Sandbox::new()));
         stage_hf(&sandbox.plugins_dir().join("huggingface"));
         stage_echo(&sandbox.plugins_dir().join("echo"));
-        Registry::load(
-            &[SearchRoot {
-                path: sandbox.plugins_dir(),
-                origin: Origin::Flag,
-                explicit: true,
-            }],
-            &HostIdentity::host_stub(),
-        )
+        sandbox.load_plugins()
     })
 }
 
@@ -60,10 +48,8 @@ fn context(base_url: &str, chat: Value) -> CallContext {
         settings.extend(chat.clone());
     }
     CallContext {
-        credential: Secret::new(SENTINEL_TOKEN).into(),
-        base_url: ROption::RSome(base_url.into()),
-        timeouts: Timeouts::default(),
         provider_config_json: json!({"plugin": {"chat": settings}}).to_string().into(),
+        ..call_context(base_url)
     }
 }
 

@@ -9,31 +9,18 @@ use std::{
     time::{Duration, Instant},
 };
 
-use host_stub::{
-    discovery::{Origin, SearchRoot},
-    registry::{HostIdentity, Registry},
-};
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, fixture, measure,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, fixture,
+    measure,
     mock_router::{TokenKind, whoami},
     models_body, stage_hf,
 };
 use openclaw_provider_abi::{
-    CallContext, CatalogRequest, DiscoveryMode, EventKind, Secret, Timeouts,
-    abi_stable::std_types::{ROption, RResult},
+    CatalogRequest, DiscoveryMode, EventKind, abi_stable::std_types::RResult,
 };
 use serde_json::{Value, json};
 
 const CHAT: &str = "/v1/chat/completions";
-
-fn context(base_url: &str) -> CallContext {
-    CallContext {
-        credential: Secret::new(SENTINEL_TOKEN).into(),
-        base_url: ROption::RSome(base_url.into()),
-        timeouts: Timeouts::default(),
-        provider_config_json: "{}".into(),
-    }
-}
 
 /// 256 chats streaming at once through one plugin instance, each answering its own prompt, and
 /// 16 catalog refreshes of 5,000 models at once: everything completes, nothing crosses over,
@@ -42,14 +29,7 @@ fn context(base_url: &str) -> CallContext {
 fn concurrent_streams_and_refreshes_through_one_plugin() {
     let sandbox = Sandbox::new();
     stage_hf(&sandbox.plugins_dir().join("huggingface"));
-    let report = Registry::load(
-        &[SearchRoot {
-            path: sandbox.plugins_dir(),
-            origin: Origin::Flag,
-            explicit: true,
-        }],
-        &HostIdentity::host_stub(),
-    );
+    let report = sandbox.load_plugins();
     let plugin = Arc::new(report.registry.get("huggingface").unwrap().clone());
     let router = MockRouter::start();
     router
@@ -73,7 +53,7 @@ fn concurrent_streams_and_refreshes_through_one_plugin() {
                 let prompt = format!("stream {n} says {} words back", n * 7919 % 1000);
                 let request = json!({"model": "huggingface/a/b", "messages": [{"role": "user", "content": prompt}]})
                     .to_string();
-                let mut stream = plugin.chat_stream(&context(&base), &request).unwrap();
+                let mut stream = plugin.chat_stream(&call_context(&base), &request).unwrap();
                 let (mut text, mut events) = (String::new(), 0usize);
                 loop {
                     match stream.next_events(64, 30_000) {
@@ -104,7 +84,7 @@ fn concurrent_streams_and_refreshes_through_one_plugin() {
             std::thread::spawn(move || {
                 plugin
                     .list_models(&CatalogRequest {
-                        context: context(&base),
+                        context: call_context(&base),
                         mode: DiscoveryMode::STRICT,
                         max_body_bytes: 0,
                     })

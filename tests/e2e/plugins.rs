@@ -4,10 +4,6 @@
 
 use std::{os::unix::fs::PermissionsExt, path::Path};
 
-use host_stub::{
-    discovery::{Origin, SearchRoot},
-    registry::{HostIdentity, Registry},
-};
 use openclaw_e2e::{
     Sandbox, artifacts, echo_built_against_interface_v2, library_file, stage_echo, stage_hf,
     workspace_root,
@@ -451,14 +447,7 @@ fn skips_another_hosts_plugin_quietly() {
 fn a_panic_inside_a_plugin_becomes_an_internal_error_and_the_host_survives() {
     let sandbox = Sandbox::new();
     stage_echo(&sandbox.plugins_dir().join("echo"));
-    let report = Registry::load(
-        &[SearchRoot {
-            path: sandbox.plugins_dir(),
-            origin: Origin::Flag,
-            explicit: true,
-        }],
-        &HostIdentity::host_stub(),
-    );
+    let report = sandbox.load_plugins();
     let echo = report.registry.get("echo").expect("echo loads");
     let request = |text: &str| {
         serde_json::json!({"model": "echo/echo-1", "messages": [{"role": "user", "content": text}]})

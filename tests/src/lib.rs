@@ -24,6 +24,15 @@ pub use mock_router::{
 };
 pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
 
+/// A call context for the router at `base_url`, carrying the sentinel token.
+pub fn call_context(base_url: &str) -> openclaw_provider_abi::CallContext {
+    openclaw_provider_abi::CallContext {
+        credential: openclaw_provider_abi::Secret::new(SENTINEL_TOKEN).into(),
+        base_url: Some(base_url.into()).into(),
+        ..openclaw_provider_abi::CallContext::anonymous()
+    }
+}
+
 /// Paths of everything the tests run.
 #[derive(Debug)]
 pub struct Artifacts {

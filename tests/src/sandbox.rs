@@ -7,6 +7,10 @@ use std::{
     process::{Command, Stdio},
 };
 
+use host_stub::{
+    discovery::{Origin, SearchRoot},
+    registry::{HostIdentity, LoadReport, Registry},
+};
 use tempfile::TempDir;
 
 use crate::artifacts;
@@ -142,6 +146,19 @@ impl Sandbox {
     pub fn set_env(&mut self, name: &str, value: &str) -> &mut Self {
         self.env.push((name.to_owned(), value.to_owned()));
         self
+    }
+
+    /// Loads every plugin in [`Self::plugins_dir`] into this process with host-stub's loader,
+    /// as `host-stub --plugins-dir` does.
+    pub fn load_plugins(&self) -> LoadReport {
+        Registry::load(
+            &[SearchRoot {
+                path: self.plugins_dir(),
+                origin: Origin::Flag,
+                explicit: true,
+            }],
+            &HostIdentity::host_stub(),
+        )
     }
 
     /// A `host-stub` command in this sandbox with a clean environment.
