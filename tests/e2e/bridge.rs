@@ -13,7 +13,7 @@ use std::{
 
 use openclaw_e2e::{
     MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, chat_chunks, fixture,
-    models_body, stage_hf,
+    models_body, spawn, stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -74,7 +74,7 @@ fn call(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) ->
     if stdin.is_some() {
         command.stdin(Stdio::piped());
     }
-    let mut child = command.spawn().unwrap();
+    let mut child = spawn(&mut command);
     if let Some(text) = stdin {
         child
             .stdin
@@ -565,7 +565,7 @@ fn a_bridge_terminated_mid_stream_ends_with_a_typed_line_and_closes_the_connecti
     command
         .args(["chat", "--base-url", &router.base_url()])
         .stdin(Stdio::piped());
-    let mut child = command.spawn().unwrap();
+    let mut child = spawn(&mut command);
     child
         .stdin
         .take()
@@ -602,7 +602,7 @@ fn a_reader_that_goes_away_cancels_the_request() {
     command
         .args(["chat", "--base-url", &router.base_url()])
         .stdin(Stdio::piped());
-    let mut child = command.spawn().unwrap();
+    let mut child = spawn(&mut command);
     child
         .stdin
         .take()

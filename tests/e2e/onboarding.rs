@@ -13,7 +13,7 @@ use std::{
 
 use openclaw_e2e::{
     MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, artifacts, mock_router::TokenKind,
-    mock_router::whoami, models_body, stage_echo, stage_hf,
+    mock_router::whoami, models_body, spawn, stage_echo, stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -500,12 +500,11 @@ fn a_read_only_state_dir_is_a_clear_error() {
     } else {
         sandbox.command()
     };
-    let output = command
+    command
         .args(seed(SENTINEL_TOKEN))
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let output = spawn(&mut command).wait_with_output().unwrap();
     std::fs::set_permissions(sandbox.state_dir(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");

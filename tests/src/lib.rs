@@ -24,6 +24,25 @@ pub use mock_router::{
 };
 pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
 
+/// Starts `command`, retrying while its program is "text file busy". A test that copies an
+/// executable and runs it can race another test thread's fork: the forked child holds the copy's
+/// still-open file descriptor until it execs, and Linux refuses to run a file open for writing.
+pub fn spawn(command: &mut std::process::Command) -> std::process::Child {
+    let mut attempts = 0;
+    loop {
+        match command.spawn() {
+            Err(err) if err.raw_os_error() == Some(libc::ETXTBSY) && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            result => {
+                return result
+                    .unwrap_or_else(|err| panic!("starting {:?}: {err}", command.get_program()));
+            }
+        }
+    }
+}
+
 /// A call context for the router at `base_url`, carrying the sentinel token.
 pub fn call_context(base_url: &str) -> openclaw_provider_abi::CallContext {
     openclaw_provider_abi::CallContext {
