@@ -141,7 +141,9 @@ fn concurrent_config_writers_lose_nothing() {
 }
 
 /// Kills `host-stub` at varying moments while it writes `models.json` (about 8 MB for 5,000
-/// models) and the configuration: each file is always the old or the new valid version.
+/// models) and the configuration (about 4 MB): each file is always the old or the new valid
+/// version. The kills are spread from 40% to 130% of how long an uninterrupted run takes here,
+/// so they land in the late phase where the files are written, whatever the machine's speed.
 #[test]
 fn kills_during_writes_leave_old_or_new_files() {
     let router = MockRouter::start();
@@ -163,49 +165,81 @@ fn kills_during_writes_leave_old_or_new_files() {
                 .len(),
         )
     };
-    let mut previous = None;
-    let mut interrupted = 0;
-    for round in 0..14u64 {
-        let count = if round % 2 == 0 { 5_000 } else { 4_000 };
-        router.on("GET", "/v1/models", Reply::json(200, models_body(count)));
-        let mut child = sandbox
-            .command()
+    let round_in = |sandbox: &Sandbox| -> Option<u64> {
+        let text = std::fs::read_to_string(sandbox.state_dir().join("openclaw.json")).unwrap();
+        let config: Value = serde_json::from_str(&text)
+            .unwrap_or_else(|err| panic!("the configuration is torn: {err}"));
+        assert_eq!(config["filler"].as_array().unwrap().len(), 60_000);
+        config["round"].as_u64()
+    };
+    let refresh = |sandbox: &Sandbox| {
+        let mut command = sandbox.command();
+        command
             .args(["models", "list", "--refresh", "--json"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + round * 11));
+            .stderr(Stdio::null());
+        command
+    };
+    let set_round = |sandbox: &Sandbox, round: u64| {
+        let mut command = sandbox.command();
+        command
+            .args(["config", "set", "round", &round.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    };
+    // One uninterrupted run of each: how long they take here, and the files they leave.
+    router.on("GET", "/v1/models", Reply::json(200, models_body(3_000)));
+    let started = Instant::now();
+    assert!(refresh(&sandbox).status().unwrap().success());
+    let refresh_time = started.elapsed();
+    let started = Instant::now();
+    assert!(set_round(&sandbox, 1_000).status().unwrap().success());
+    let set_time = started.elapsed();
+    let (mut models, mut round_written) = (count_in(&models_json), round_in(&sandbox));
+    assert_eq!((models, round_written), (Some(3_000), Some(1_000)));
+
+    let (mut interrupted, mut models_changed, mut config_changed) = (0, 0, 0);
+    let rounds = 14u32;
+    for round in 0..rounds {
+        let at =
+            |took: Duration| took.mul_f64(0.4 + 0.9 * f64::from(round) / f64::from(rounds - 1));
+        let count = if round % 2 == 0 { 5_000 } else { 4_000 };
+        router.on("GET", "/v1/models", Reply::json(200, models_body(count)));
+        let mut child = refresh(&sandbox).spawn().unwrap();
+        std::thread::sleep(at(refresh_time));
         let _ = child.kill();
         if !child.wait().unwrap().success() {
             interrupted += 1;
         }
         let now = count_in(&models_json);
         assert!(
-            now == previous || now == Some(count),
-            "round {round}: {now:?} models, expected {previous:?} or {count}"
+            now == models || now == Some(count),
+            "round {round}: {now:?} models, expected {models:?} or {count}"
         );
-        previous = now;
+        models_changed += usize::from(now != models);
+        models = now;
 
-        let mut child = sandbox
-            .command()
-            .args(["config", "set", "round", &round.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(2 + round * 3));
+        let mut child = set_round(&sandbox, u64::from(round)).spawn().unwrap();
+        std::thread::sleep(at(set_time));
         let _ = child.kill();
-        let _ = child.wait();
-        let config: Value = serde_json::from_str(
-            &std::fs::read_to_string(sandbox.state_dir().join("openclaw.json")).unwrap(),
-        )
-        .unwrap_or_else(|err| panic!("round {round}: the configuration is torn: {err}"));
-        assert_eq!(config["filler"].as_array().unwrap().len(), 60_000);
+        if !child.wait().unwrap().success() {
+            interrupted += 1;
+        }
+        let now = round_in(&sandbox);
+        assert!(
+            now == round_written || now == Some(u64::from(round)),
+            "round {round}: the configuration says {now:?}, expected {round_written:?} or {round}"
+        );
+        config_changed += usize::from(now != round_written);
+        round_written = now;
     }
+    eprintln!(
+        "{interrupted} runs killed; models.json replaced {models_changed} times, the configuration {config_changed} times"
+    );
     assert!(
-        interrupted > 0,
-        "no run was interrupted; the test proves nothing"
+        interrupted > 0 && models_changed + config_changed > 0,
+        "the kills must interrupt some runs and let others finish, or the test proves nothing"
     );
 }
 
