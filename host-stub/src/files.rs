@@ -25,11 +25,8 @@ pub fn write_atomic_with(
     let dir = parent_dir(path);
     std::fs::create_dir_all(&dir)?;
     let mut temp = tempfile::Builder::new()
-        .prefix(&format!(
-            ".{}.",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
-        ))
-        .suffix(".tmp")
+        .prefix(&temp_prefix(path))
+        .suffix(TEMP_SUFFIX)
         .permissions(std::fs::Permissions::from_mode(mode))
         .tempfile_in(&dir)?;
     {
@@ -44,14 +41,27 @@ pub fn write_atomic_with(
     Ok(())
 }
 
-/// An exclusive advisory lock on `<path>.lock`, held until dropped.
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Temporary files for `path` are named `.<file name>.<random>.tmp`, beside it.
+fn temp_prefix(path: &Path) -> String {
+    format!(
+        ".{}.",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("state")
+    )
+}
+
+/// An exclusive advisory lock on `<path>.lock`, held until dropped. Every writer of a state file
+/// holds its lock, so a temporary file of `path` found while holding it was left by a writer
+/// that was killed; acquiring the lock removes those (a profile store's may hold a key).
 #[derive(Debug)]
 pub struct FileLock {
     _file: File,
 }
 
 impl FileLock {
-    /// Blocks until the lock for `path` is ours.
+    /// Blocks until the lock for `path` is ours, then removes temporary files killed writers
+    /// of `path` left behind.
     pub fn acquire(path: &Path) -> std::io::Result<Self> {
         let lock_path = lock_path(path);
         std::fs::create_dir_all(parent_dir(&lock_path))?;
@@ -62,7 +72,23 @@ impl FileLock {
             .mode(0o600)
             .open(&lock_path)?;
         file.lock()?;
+        remove_stale_temps(path);
         Ok(Self { _file: file })
+    }
+}
+
+/// Best effort: a temporary file that cannot be removed is left for the next writer.
+fn remove_stale_temps(path: &Path) {
+    let prefix = temp_prefix(path);
+    let Ok(entries) = std::fs::read_dir(parent_dir(path)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(&prefix) && name.ends_with(TEMP_SUFFIX) {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -98,6 +124,22 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    #[test]
+    fn taking_the_lock_removes_temporary_files_of_killed_writers() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("state.json");
+        let stale = tmp.path().join(".state.json.a1b2c3.tmp");
+        let other = tmp.path().join(".other.json.a1b2c3.tmp");
+        std::fs::write(&stale, b"half a fil").unwrap();
+        std::fs::write(&other, b"another file's").unwrap();
+        let _lock = FileLock::acquire(&path).unwrap();
+        assert!(!stale.exists());
+        assert!(
+            other.exists(),
+            "only the locked file's temporaries are its to remove"
+        );
     }
 
     #[test]

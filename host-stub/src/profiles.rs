@@ -148,8 +148,8 @@ impl ProfileStore {
         previous
     }
 
-    /// Writes the store (0600, atomically).
-    pub fn save(&self) -> Result<(), ProfileError> {
+    /// Writes the store (0600, atomically); only under the store's lock, in [`Self::update`].
+    fn save(&self) -> Result<(), ProfileError> {
         let text = serde_json::to_string_pretty(&self.document).unwrap_or_default() + "\n";
         write_atomic(&self.path, text.as_bytes(), 0o600).map_err(|err| ProfileError::Unwritable {
             path: self.path.clone(),
