@@ -109,14 +109,19 @@ pub fn normalize_key_input(raw: &str) -> Result<String, String> {
     Ok(key.to_owned())
 }
 
+/// The method's environment variables as a person reads them: `HF_TOKEN or HUGGINGFACE_HUB_TOKEN`.
+pub fn env_var_choices(method: &AuthMethod) -> String {
+    let vars: Vec<&str> = method.env_vars.iter().map(|v| v.as_str()).collect();
+    vars.join(" or ")
+}
+
 /// The ways to give a key, for the message when none was given.
 pub fn ways_to_give_a_key(method: &AuthMethod) -> String {
-    let vars: Vec<&str> = method.env_vars.iter().map(|v| v.as_str()).collect();
     format!(
         "no {} given: pass {}, or set {}, or onboard interactively once to store a profile",
         method.label,
         method.cli_option,
-        vars.join(" or ")
+        env_var_choices(method)
     )
 }
 
@@ -304,12 +309,7 @@ pub fn apply(
                     return Err(OnboardError::Input(format!(
                         "--secret-input-mode ref stores the name of an environment variable, not the \
                          key: set {} to the key and run again",
-                        method
-                            .env_vars
-                            .iter()
-                            .map(|v| v.as_str())
-                            .collect::<Vec<_>>()
-                            .join(" or ")
+                        env_var_choices(method)
                     )));
                 }
             }

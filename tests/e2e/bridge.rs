@@ -7,7 +7,7 @@ use std::{
     io::{Read, Write},
     os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
-    process::{Command, Stdio},
+    process::{Child, ChildStdout, Command, Stdio},
     time::{Duration, Instant},
 };
 
@@ -67,8 +67,8 @@ fn bridge(dir: &Path, env: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Runs the bridge in `dir` with `args`, feeding it `stdin`.
-fn call(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Answer {
+/// Starts the bridge in `dir` with `args`, writes `stdin` to it and closes it.
+fn start(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Child {
     let mut command = bridge(dir, env);
     command.args(args);
     if stdin.is_some() {
@@ -83,7 +83,12 @@ fn call(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) ->
             .write_all(text.as_bytes())
             .unwrap();
     }
-    let output = child.wait_with_output().unwrap();
+    child
+}
+
+/// Runs the bridge in `dir` with `args`, feeding it `stdin`.
+fn call(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: Option<&str>) -> Answer {
+    let output = start(dir, env, args, stdin).wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(
@@ -177,14 +182,13 @@ fn catalog_fetches_the_live_list_in_openclaws_shape() {
     );
     let requests = router.requests_to("/v1/models");
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some(format!("Bearer {SENTINEL_TOKEN}").as_str())
+    assert!(
+        requests[0].carries_the_sentinel_token(),
+        "{:?}",
+        requests[0].headers
     );
     assert!(
-        requests[0]
-            .header("user-agent")
-            .is_some_and(|agent| agent.contains("openclaw-huggingface/")),
+        requests[0].sent_by_our_plugin(),
         "{:?}",
         requests[0].headers
     );
@@ -377,11 +381,7 @@ fn chat_streams_json_lines_as_events_arrive() {
     );
     let request = &router.requests_to(CHAT)[0];
     assert_eq!(request.json()["model"], "deepseek-ai/DeepSeek-R1");
-    assert!(
-        request
-            .header("user-agent")
-            .is_some_and(|agent| agent.contains("openclaw-huggingface/"))
-    );
+    assert!(request.sent_by_our_plugin(), "{:?}", request.headers);
 }
 
 #[test]
@@ -555,33 +555,36 @@ fn wait_for_disconnect(router: &MockRouter) {
     }
 }
 
+/// Starts a chat through the bridge in `dir` against `router` and waits for its first byte of
+/// output, so the stream is under way; returns the child, its output and that byte.
+fn chat_under_way(router: &MockRouter, dir: &Path) -> (Child, ChildStdout, u8) {
+    let base_url = router.base_url();
+    let mut child = start(
+        dir,
+        &with_key(),
+        &["chat", "--base-url", &base_url],
+        Some(&chat_request("huggingface/a/b", "hi")),
+    );
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    (child, stdout, first[0])
+}
+
 #[test]
 fn a_bridge_terminated_mid_stream_ends_with_a_typed_line_and_closes_the_connection() {
     let router = MockRouter::start();
     dripping(&router);
     let sandbox = Sandbox::new();
     let dir = folder(&sandbox);
-    let mut command = bridge(&dir, &with_key());
-    command
-        .args(["chat", "--base-url", &router.base_url()])
-        .stdin(Stdio::piped());
-    let mut child = spawn(&mut command);
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(chat_request("huggingface/a/b", "hi").as_bytes())
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    stdout.read_exact(&mut first).unwrap();
+    let (mut child, mut stdout, first) = chat_under_way(&router, &dir);
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let mut rest = Vec::new();
     stdout.read_to_end(&mut rest).unwrap();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let text = format!("{}{}", first[0] as char, String::from_utf8_lossy(&rest));
+    let text = format!("{}{}", first as char, String::from_utf8_lossy(&rest));
     assert!(text.ends_with('\n'), "a line was cut: {text:?}");
     let lines: Vec<Value> = text
         .lines()
@@ -598,20 +601,7 @@ fn a_reader_that_goes_away_cancels_the_request() {
     dripping(&router);
     let sandbox = Sandbox::new();
     let dir = folder(&sandbox);
-    let mut command = bridge(&dir, &with_key());
-    command
-        .args(["chat", "--base-url", &router.base_url()])
-        .stdin(Stdio::piped());
-    let mut child = spawn(&mut command);
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(chat_request("huggingface/a/b", "hi").as_bytes())
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    stdout.read_exact(&mut first).unwrap();
+    let (mut child, stdout, _) = chat_under_way(&router, &dir);
     drop(stdout);
     let started = Instant::now();
     let status = child.wait().unwrap();

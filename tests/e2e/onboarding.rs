@@ -374,14 +374,13 @@ fn validate_accepts_working_tokens_and_names_the_account() {
     assert_eq!(report["account"]["canCallProvider"], true);
     let requests = router.requests_to("/api/whoami-v2");
     assert_eq!(requests.len(), 1);
-    assert_eq!(
-        requests[0].header("authorization"),
-        Some(format!("Bearer {SENTINEL_TOKEN}").as_str())
+    assert!(
+        requests[0].carries_the_sentinel_token(),
+        "{:?}",
+        requests[0].headers
     );
     assert!(
-        requests[0]
-            .header("user-agent")
-            .is_some_and(|agent| agent.starts_with("openclaw-huggingface/")),
+        requests[0].sent_by_our_plugin(),
         "{:?}",
         requests[0].headers
     );

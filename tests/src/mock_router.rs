@@ -156,6 +156,17 @@ impl Recorded {
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
     }
+
+    /// Whether the request carried the sentinel token as its bearer credential.
+    pub fn carries_the_sentinel_token(&self) -> bool {
+        self.header("authorization") == Some(format!("Bearer {}", crate::SENTINEL_TOKEN).as_str())
+    }
+
+    /// Whether our plugin sent it: its User-Agent starts with `openclaw-huggingface/`.
+    pub fn sent_by_our_plugin(&self) -> bool {
+        self.header("user-agent")
+            .is_some_and(|agent| agent.starts_with("openclaw-huggingface/"))
+    }
 }
 
 /// When a client went away in the middle of a streamed reply.

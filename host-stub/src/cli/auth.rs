@@ -8,6 +8,7 @@ use super::{CliResult, models::selected, open_host, output::print_json};
 use crate::{
     credentials::{self, Candidate, CredentialSource, Lookup},
     host::HostOptions,
+    onboarding,
 };
 
 #[derive(Debug, Subcommand)]
@@ -60,12 +61,7 @@ pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
                 None => println!(
                     "  no credential: pass {}, onboard, or set {}",
                     method.cli_flag,
-                    method
-                        .env_vars
-                        .iter()
-                        .map(|v| v.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" or ")
+                    onboarding::env_var_choices(method)
                 ),
             }
             for (index, candidate) in candidates.iter().enumerate() {
