@@ -12,8 +12,8 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, chat_chunks, fixture,
-    models_body, spawn, stage_hf,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, fixture, models_body, spawn,
+    stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -530,14 +530,12 @@ fn a_missing_or_refused_plugin_is_exit_code_3() {
 
 /// A stream that drips forever, for interruption tests.
 fn dripping(router: &MockRouter) {
-    let chunks: Vec<String> = chat_chunks(&"word ".repeat(400));
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse(
+        Reply::words(
             "together",
-            &refs,
+            &"word ".repeat(400),
             Duration::from_millis(20),
             StreamEnd::Stall,
         ),

@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, fixture,
-    stage_echo, stage_hf,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, fixture, stage_echo,
+    stage_hf,
 };
 use openclaw_provider_abi::{
     ErrorCode, EventKind,
@@ -55,9 +55,7 @@ fn chat(sandbox: &Sandbox, args: &[&str]) -> Run {
 }
 
 fn stream_of(text: &str, provider: &str) -> Reply {
-    let chunks = chat_chunks(text);
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
-    Reply::sse(provider, &refs, Duration::ZERO, StreamEnd::Close)
+    Reply::words(provider, text, Duration::ZERO, StreamEnd::Close)
 }
 
 fn json_lines(run: &Run) -> Vec<Value> {
@@ -747,12 +745,15 @@ fn a_stall_past_the_idle_timeout_fails_and_a_slow_drip_under_it_succeeds() {
         "{run}"
     );
 
-    let chunks = chat_chunks("one two three four five");
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("x", &refs, Duration::from_millis(150), StreamEnd::Close),
+        Reply::words(
+            "x",
+            "one two three four five",
+            Duration::from_millis(150),
+            StreamEnd::Close,
+        ),
     );
     let sandbox = setup(
         &router,
@@ -850,12 +851,15 @@ fn without_a_token_the_error_says_how_to_get_one() {
 #[test]
 fn ctrl_c_cancels_the_request_and_the_server_sees_the_disconnect() {
     let router = MockRouter::start();
-    let chunks = chat_chunks(&"word ".repeat(400));
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("x", &refs, Duration::from_millis(20), StreamEnd::Close),
+        Reply::words(
+            "x",
+            &"word ".repeat(400),
+            Duration::from_millis(20),
+            StreamEnd::Close,
+        ),
     );
     let sandbox = setup(&router, json!({}));
     let mut child = sandbox
@@ -895,12 +899,15 @@ fn cancel_and_drop_close_the_connection_promptly() {
     let plugin = report.registry.get("huggingface").unwrap();
     for use_cancel in [true, false] {
         let router = MockRouter::start();
-        let chunks = chat_chunks(&"tick ".repeat(2000));
-        let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
         router.on(
             "POST",
             CHAT,
-            Reply::sse("x", &refs, Duration::from_millis(10), StreamEnd::Close),
+            Reply::words(
+                "x",
+                &"tick ".repeat(2000),
+                Duration::from_millis(10),
+                StreamEnd::Close,
+            ),
         );
         let context = call_context(&router.base_url());
         let request =
@@ -993,12 +1000,15 @@ fn a_panicking_provider_fails_the_chat_and_the_host_reports_it() {
 #[test]
 fn the_overall_deadline_ends_a_stream_that_drips_forever() {
     let router = MockRouter::start();
-    let chunks = chat_chunks(&"drip ".repeat(1000));
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("x", &refs, Duration::from_millis(50), StreamEnd::Close),
+        Reply::words(
+            "x",
+            &"drip ".repeat(1000),
+            Duration::from_millis(50),
+            StreamEnd::Close,
+        ),
     );
     let sandbox = setup(
         &router,

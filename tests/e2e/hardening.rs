@@ -10,8 +10,7 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, fixture,
-    measure,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, fixture, measure,
     mock_router::{TokenKind, whoami},
     models_body, stage_hf,
 };
@@ -262,12 +261,10 @@ fn kills_during_writes_leave_old_or_new_files() {
 fn proxies_never_see_the_token() {
     let router = MockRouter::start();
     let proxy = MockRouter::start();
-    let chunks = chat_chunks("direct");
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close),
+        Reply::words("together", "direct", Duration::ZERO, StreamEnd::Close),
     );
     let mut sandbox = Sandbox::new();
     stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
@@ -321,12 +318,10 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
             "/api/whoami-v2",
             whoami(&[(SENTINEL_TOKEN, "alice", TokenKind::Write)]),
         );
-    let chunks = chat_chunks("fine thanks");
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close),
+        Reply::words("together", "fine thanks", Duration::ZERO, StreamEnd::Close),
     );
     let mut sandbox = Sandbox::new();
     stage_hf(&sandbox.state_dir().join("extensions/huggingface"));

@@ -8,7 +8,7 @@
 use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Duration};
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, chat_chunks, models_body,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, models_body,
     openclaw::{Home, assemble_folder, installation},
     workspace_root,
 };
@@ -41,12 +41,10 @@ fn json_of(run: &Run) -> Value {
 }
 
 fn serve_answer(router: &MockRouter) {
-    let chunks = chat_chunks(ANSWER);
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
     router.on(
         "POST",
         CHAT,
-        Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close),
+        Reply::words("together", ANSWER, Duration::ZERO, StreamEnd::Close),
     );
 }
 

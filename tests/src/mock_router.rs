@@ -87,6 +87,14 @@ impl Reply {
         }
     }
 
+    /// `text` streamed as the router streams an answer: a role chunk, one chunk per word, a
+    /// finish chunk and `[DONE]` (see [`chat_chunks`]), otherwise as [`Reply::sse`].
+    pub fn words(provider: &str, text: &str, gap: Duration, end: StreamEnd) -> Self {
+        let chunks = chat_chunks(text);
+        let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+        Self::sse(provider, &refs, gap, end)
+    }
+
     /// A server-sent-event stream of `events` (each a `data:` payload), sent `gap` apart, from
     /// upstream `provider` (the `x-inference-provider` header).
     pub fn sse(provider: &str, events: &[&str], gap: Duration, end: StreamEnd) -> Self {
@@ -411,9 +419,7 @@ async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watc
                 .and_then(|m| m["content"].as_str())
                 .unwrap_or_default()
                 .to_owned();
-            let chunks = chat_chunks(&prompt);
-            let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
-            Reply::sse("echo", &refs, gap, StreamEnd::Close)
+            Reply::words("echo", &prompt, gap, StreamEnd::Close)
         }
         other => other,
     };
