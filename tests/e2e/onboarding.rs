@@ -42,6 +42,18 @@ fn seed(key: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// The seed's onboarding without the key flag: the key comes from elsewhere, or is missing.
+fn keyless() -> Vec<String> {
+    [
+        "onboard",
+        "--non-interactive",
+        "--auth-choice",
+        "huggingface-api-key",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 fn with(mut args: Vec<String>, more: &[&str]) -> Vec<String> {
     args.extend(more.iter().map(|arg| arg.to_string()));
     args
@@ -155,12 +167,7 @@ fn json_output_describes_what_was_done() {
 #[test]
 fn without_a_key_exit_code_2_names_every_way_to_give_one_and_nothing_is_written() {
     let sandbox = sandbox();
-    let run = sandbox.run([
-        "onboard",
-        "--non-interactive",
-        "--auth-choice",
-        "huggingface-api-key",
-    ]);
+    let run = sandbox.run(keyless());
     run.code(2);
     for way in [
         "--huggingface-api-key",
@@ -183,15 +190,7 @@ fn the_key_comes_from_the_flag_else_the_environment_else_the_stored_profile() {
     let from_flag = sandbox.run(with(seed(SENTINEL_TOKEN), &["--json"])).json();
     assert_eq!(from_flag["keySource"]["kind"], "flag");
 
-    let from_env = sandbox
-        .run([
-            "onboard",
-            "--non-interactive",
-            "--auth-choice",
-            "huggingface-api-key",
-            "--json",
-        ])
-        .json();
+    let from_env = sandbox.run(with(keyless(), &["--json"])).json();
     // OpenClaw's order: HUGGINGFACE_HUB_TOKEN before HF_TOKEN.
     assert_eq!(
         from_env["keySource"],
@@ -206,15 +205,7 @@ fn the_key_comes_from_the_flag_else_the_environment_else_the_stored_profile() {
     let bare = Sandbox::new();
     stage_hf(&bare.state_dir().join("extensions/huggingface"));
     bare.run(seed(SENTINEL_TOKEN)).ok();
-    let from_profile = bare
-        .run([
-            "onboard",
-            "--non-interactive",
-            "--auth-choice",
-            "huggingface-api-key",
-            "--json",
-        ])
-        .json();
+    let from_profile = bare.run(with(keyless(), &["--json"])).json();
     assert_eq!(
         from_profile["keySource"],
         json!({"kind": "profile", "profile": "huggingface:default"})
@@ -235,14 +226,7 @@ fn the_key_comes_from_the_flag_else_the_environment_else_the_stored_profile() {
 fn ref_mode_stores_the_variable_name_not_the_key() {
     let mut sandbox = sandbox();
     sandbox.set_env("HF_TOKEN", SENTINEL_TOKEN);
-    let run = sandbox.run([
-        "onboard",
-        "--non-interactive",
-        "--auth-choice",
-        "huggingface-api-key",
-        "--secret-input-mode",
-        "ref",
-    ]);
+    let run = sandbox.run(with(keyless(), &["--secret-input-mode", "ref"]));
     assert!(
         run.ok()
             .contains("stored a reference to $HF_TOKEN in profile huggingface:default"),

@@ -192,17 +192,20 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
 
     // Inference: OpenClaw's infer, answered through the bridge by our plugin.
     let model = first.clone();
-    let infer = ok(home.run([
-        "infer",
-        "model",
-        "run",
-        "--local",
-        "--model",
-        &model,
-        "--prompt",
-        "Say hello",
-        "--json",
-    ]));
+    let infer_hello = || {
+        home.run([
+            "infer",
+            "model",
+            "run",
+            "--local",
+            "--model",
+            &model,
+            "--prompt",
+            "Say hello",
+            "--json",
+        ])
+    };
+    let infer = ok(infer_hello());
     let answer = json_of(&infer);
     assert_eq!(answer["ok"], true, "{infer}");
     assert_eq!(
@@ -225,17 +228,7 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
         CHAT,
         Reply::json(402, r#"{"error":"You have exceeded your monthly included credits for Inference Providers."}"#),
     );
-    let broke = home.run([
-        "infer",
-        "model",
-        "run",
-        "--local",
-        "--model",
-        &model,
-        "--prompt",
-        "Say hello",
-        "--json",
-    ]);
+    let broke = infer_hello();
     assert_no_leak(&broke);
     let text = broke.all_output();
     assert!(
@@ -250,17 +243,7 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
         .join("extensions/huggingface/openclaw-provider-bridge");
     std::fs::set_permissions(&bridge, std::fs::Permissions::from_mode(0o644)).unwrap();
     serve_answer(&router);
-    let blocked = home.run([
-        "infer",
-        "model",
-        "run",
-        "--local",
-        "--model",
-        &model,
-        "--prompt",
-        "Say hello",
-        "--json",
-    ]);
+    let blocked = infer_hello();
     assert!(
         blocked
             .all_output()
