@@ -10,10 +10,7 @@
 use openclaw_e2e::{MockRouter, Reply, SENTINEL_TOKEN, Sandbox, measure, models_body, stage_hf};
 
 fn main() {
-    let runs = std::env::var("RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(30);
+    let runs = measure::setting("RUNS", 30);
     for count in [130usize, 5000] {
         let router = MockRouter::start();
         let body = models_body(count);

@@ -12,10 +12,7 @@ use std::cell::Cell;
 use openclaw_e2e::{SENTINEL_TOKEN, Sandbox, measure, stage_hf};
 
 fn main() {
-    let runs = std::env::var("RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+    let runs = measure::setting("RUNS", 60);
     let sandbox = Sandbox::new();
     let plugins = sandbox.plugins_dir();
     stage_hf(&plugins.join("huggingface"));

@@ -28,10 +28,7 @@ const KEY: &str = "hf_benchmarkKeyNotASecret0001";
 const CHAT: &str = "/v1/chat/completions";
 
 fn main() {
-    let runs: usize = std::env::var("RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+    let runs = measure::setting("RUNS", 5);
     let launcher = Path::new(env!("CARGO_BIN_EXE_measure-child"));
     let installation = installation();
     let scratch = tempfile::tempdir().unwrap();

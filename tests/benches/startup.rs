@@ -9,10 +9,7 @@
 use openclaw_e2e::{Sandbox, measure, stage_hf};
 
 fn main() {
-    let runs = std::env::var("RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
+    let runs = measure::setting("RUNS", 60);
     let sandbox = Sandbox::new();
     stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
     // Only the installed copy: no development fallback in play (it would be shadowed anyway).

@@ -33,13 +33,6 @@ use openclaw_provider_abi::{
 
 const CHAT: &str = "/v1/chat/completions";
 
-fn env_number(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -176,8 +169,8 @@ fn row(name: &str, events: usize, ms: f64, floor_ms: f64, reference: Option<f64>
 }
 
 fn main() {
-    let events = env_number("EVENTS", 100_000);
-    let runs = env_number("RUNS", 7);
+    let events = measure::setting("EVENTS", 100_000);
+    let runs = measure::setting("RUNS", 7);
     let body = stream_body(events);
     if std::env::var("ONLY").is_ok_and(|v| v == "parse") {
         // For profiling the parser alone.
@@ -335,8 +328,8 @@ fn main() {
 
     // Concurrency: many streams at once through the one plugin instance, alone and together
     // with catalog refreshes, each answer checked against its own prompt.
-    let streams = env_number("STREAMS", 256);
-    let words = env_number("WORDS", 200);
+    let streams = measure::setting("STREAMS", 256);
+    let words = measure::setting("WORDS", 200);
     let echo = MockRouter::start();
     echo.on(
         "POST",

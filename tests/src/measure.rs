@@ -8,6 +8,15 @@ use std::{
     process::{Command, Stdio},
 };
 
+/// A benchmark's size setting (`RUNS`, `EVENTS`, …) from the environment, or `default` when it is
+/// unset or not a number.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
 /// One run's figures.
 #[derive(Clone, Copy, Debug)]
 pub struct Sample {
