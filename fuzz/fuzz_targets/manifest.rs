@@ -7,5 +7,5 @@ fuzz_target!(|input: &[u8]| {
     let Ok(text) = std::str::from_utf8(input) else {
         return;
     };
-    let _ = host_stub::manifest::parse_manifest(text, "openclaw.plugin.json".into());
+    let _ = provider_host::manifest::parse_manifest(text, "openclaw.plugin.json".into());
 });

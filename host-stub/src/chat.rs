@@ -10,10 +10,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use openclaw_provider_abi::{
-    ErrorCode, EventKind, ProviderError, Timeouts,
-    abi_stable::std_types::RResult,
+    ErrorCode, ProviderError, Timeouts,
     documents::{ChatDone, ChatRequest, ChatResult, Message, ToolCallDelta},
 };
+use provider_host::{event_lines::AttemptRecord, events::ChatEvent};
 use serde::Serialize;
 
 use crate::{
@@ -68,17 +68,6 @@ pub struct ChatOutcome {
     pub done: ChatDone,
     /// Every attempt and how it ended (the last one succeeded).
     pub attempts: Vec<AttemptRecord>,
-}
-
-/// How an attempt ended.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct AttemptRecord {
-    pub model: String,
-    /// `ok`, or the error code.
-    pub outcome: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// Why a chat failed.
@@ -308,47 +297,35 @@ fn try_model(
         ));
     }
 
-    let mut stream = plugin.chat_stream(&context, &request_json)?;
     let mut output_started = false;
-    loop {
-        if cancel.load(Ordering::SeqCst) {
-            stream.cancel();
-            return Err(Tried::Cancelled);
-        }
-        let events = match stream.next_events(256, 100) {
-            RResult::ROk(events) => events,
-            RResult::RErr(mut error) => {
-                error.code = error.code.normalized();
+    for event in plugin.chat_events(&context, &request_json, Some(cancel))? {
+        let event = match event {
+            Ok(event) => event,
+            Err(_) if cancel.load(Ordering::SeqCst) => return Err(Tried::Cancelled),
+            Err(error) => {
                 return Err(Tried::Failed {
                     error,
                     output_started,
                 });
             }
         };
-        for event in events {
-            match event.kind {
-                EventKind::TEXT_DELTA => {
-                    output_started = true;
-                    sink.text(&event.text);
-                }
-                EventKind::REASONING_DELTA => {
-                    output_started = true;
-                    sink.reasoning(&event.text);
-                }
-                EventKind::TOOL_CALL_DELTA => {
-                    output_started = true;
-                    if let Ok(delta) = serde_json::from_str(&event.json) {
-                        sink.tool_call(&delta);
-                    }
-                }
-                EventKind::SERVING_PROVIDER => sink.serving_provider(&event.text),
-                EventKind::NOTICE => sink.notice(&event.text),
-                EventKind::DONE => {
-                    let done: ChatDone = serde_json::from_str(&event.json).unwrap_or_default();
-                    return Ok((model_ref, done));
-                }
-                _ => {} // USAGE repeats what DONE carries; unknown kinds are skipped
-            }
+        output_started |= event.is_output();
+        match event {
+            ChatEvent::Text(text) => sink.text(&text),
+            ChatEvent::Reasoning(text) => sink.reasoning(&text),
+            ChatEvent::ToolCall(delta) => sink.tool_call(&delta),
+            ChatEvent::ServingProvider(name) => sink.serving_provider(&name),
+            ChatEvent::Notice(text) => sink.notice(&text),
+            ChatEvent::Usage(_) => {} // the done event carries the final figures
+            ChatEvent::Done(done) => return Ok((model_ref, done)),
         }
     }
+    // The iterator ends only after `Done` or an error, both handled above.
+    Err(Tried::Failed {
+        error: ProviderError::new(
+            ErrorCode::INVALID_RESPONSE,
+            "the stream ended without an answer",
+        ),
+        output_started,
+    })
 }

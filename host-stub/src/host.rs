@@ -3,16 +3,25 @@
 
 use std::{collections::BTreeSet, path::PathBuf};
 
+use provider_host::{
+    credentials::{self, Credential, Lookup, StoredProfile},
+    discovery::{executable_dir, search_roots},
+    identity::HostIdentity,
+    plugin::LoadedPlugin,
+    registry::{LoadReport, Registry},
+};
+
 use crate::{
     config::{Config, ConfigError},
-    credentials::{self, Credential, Lookup},
-    discovery::{executable_dir, search_roots},
     environment::{self, Imported},
     paths::StatePaths,
-    plugin::LoadedPlugin,
     profiles::{ProfileError, ProfileStore},
-    registry::{HostIdentity, LoadReport, Registry},
 };
+
+/// host-stub as plugins see it.
+pub fn identity() -> HostIdentity {
+    HostIdentity::new("host-stub", env!("CARGO_PKG_VERSION"))
+}
 
 /// Options shared by every command (the CLI's global flags).
 #[derive(Clone, Debug, Default)]
@@ -31,7 +40,6 @@ pub struct Host {
     pub paths: StatePaths,
     pub config: Config,
     pub plugins: LoadReport,
-    pub identity: HostIdentity,
     /// Variables imported into the environment (names only).
     pub imported_env: Vec<Imported>,
     /// Problems completing the environment.
@@ -51,8 +59,7 @@ impl Host {
             &paths.extensions_dir(),
             exe_dir.as_deref(),
         );
-        let identity = HostIdentity::host_stub();
-        let plugins = Registry::load(&roots, &identity);
+        let plugins = Registry::load(&roots, &identity());
         // Before any plugin starts a thread: complete the environment with the names the
         // plugins declare.
         let expected: BTreeSet<String> = plugins
@@ -68,7 +75,6 @@ impl Host {
             paths,
             config,
             plugins,
-            identity,
             imported_env,
             env_warnings,
         })
@@ -89,15 +95,21 @@ impl Host {
         let Some(method) = plugin.auth_method(None) else {
             return Ok(None);
         };
-        let profiles = self.profiles()?;
+        let profiles = self.stored_profiles(plugin.id())?;
         Ok(credentials::resolve(
             method,
             &Lookup {
                 explicit,
                 profiles: &profiles,
-                config: &self.config,
             },
         ))
+    }
+
+    /// A provider's stored profiles, in the order calls try them: the configuration's
+    /// `auth.order.<provider>` first, then `<provider>:default`, then the rest by id.
+    pub fn stored_profiles(&self, provider: &str) -> Result<Vec<StoredProfile>, ProfileError> {
+        let order = self.config.strings(&format!("auth.order.{provider}"));
+        Ok(self.profiles()?.profiles_for(provider, &order))
     }
 
     /// The loaded plugins.

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::{
+use provider_host::{
     discovery::{Origin, SearchRoot},
+    identity::HostIdentity,
     manifest::{MANIFEST_FILE, read_manifest},
-    registry::{HostIdentity, Registry},
+    registry::Registry,
 };
 
 /// What an installation did.

@@ -11,14 +11,16 @@ use openclaw_provider_abi::{
     AccountInfo, AuthMethod, OnboardingRequest, ProviderError, Secret, SecretInputMode, Timeouts,
     Tristate,
 };
+use provider_host::{
+    credentials::{self, CredentialSource, Lookup, StoredKey},
+    plugin::LoadedPlugin,
+};
 use serde::Serialize;
 
 use crate::{
     config::{Config, merge_patch},
-    credentials::{self, CredentialSource, Lookup},
     host::Host,
-    plugin::LoadedPlugin,
-    profiles::{ProfileStore, StoredKey},
+    profiles::ProfileStore,
     provider_settings::ProviderSettings,
 };
 
@@ -164,14 +166,13 @@ pub fn choose_key(
         }
     }
     let profiles = host
-        .profiles()
+        .stored_profiles(method.provider_id.as_str())
         .map_err(|err| OnboardError::Failed(err.to_string()))?;
     let stored = credentials::candidates(
         method,
         &Lookup {
             explicit: None,
             profiles: &profiles,
-            config: &host.config,
         },
     )
     .into_iter()

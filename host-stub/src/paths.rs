@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use provider_host::paths::{expand_tilde, home_dir};
+
 /// The locations of everything the host reads and writes.
 #[derive(Clone, Debug)]
 pub struct StatePaths {
@@ -50,18 +52,4 @@ pub fn non_empty_env(name: &str) -> Option<String> {
     std::env::var(name)
         .ok()
         .filter(|value| !value.trim().is_empty())
-}
-
-/// The user's home directory (`$HOME`, else the password database, else `/`).
-pub fn home_dir() -> PathBuf {
-    std::env::home_dir().unwrap_or_else(|| PathBuf::from("/"))
-}
-
-/// Expands a leading `~/` to the home directory.
-pub fn expand_tilde(path: &str) -> PathBuf {
-    match path.strip_prefix("~/") {
-        Some(rest) => home_dir().join(rest),
-        None if path == "~" => home_dir(),
-        None => PathBuf::from(path),
-    }
 }

@@ -8,32 +8,13 @@
 use std::path::{Path, PathBuf};
 
 use openclaw_provider_abi::Secret;
+use provider_host::credentials::{StoredKey, StoredProfile};
 use serde_json::{Map, Value, json};
 
 use crate::files::{FileLock, write_atomic};
 
 /// The store's file name inside the agent directory.
 pub const PROFILES_FILE: &str = "auth-profiles.json";
-
-/// Where a stored profile's key is.
-#[derive(Clone, Debug, PartialEq)]
-pub enum StoredKey {
-    /// The key itself (plaintext mode).
-    Plain(Secret),
-    /// The environment variable that holds it (ref mode).
-    EnvRef(String),
-    /// A reference this host cannot follow (OpenClaw's file/exec secret refs).
-    Unsupported(String),
-}
-
-/// One profile from the store.
-#[derive(Clone, Debug, PartialEq)]
-pub struct StoredProfile {
-    pub id: String,
-    pub provider: String,
-    pub kind: String,
-    pub key: Option<StoredKey>,
-}
 
 /// Why the store could not be read or written. Never contains a key.
 #[derive(Debug, thiserror::Error)]
@@ -74,11 +55,6 @@ impl ProfileStore {
             }
         };
         Ok(Self { path, document })
-    }
-
-    /// The file behind the store.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Every profile in the store.

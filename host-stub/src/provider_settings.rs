@@ -5,10 +5,7 @@
 //! are read). From these and a credential it
 //! builds the per-call [`CallContext`].
 
-use openclaw_provider_abi::{
-    CallContext, Secret, Timeouts,
-    abi_stable::std_types::{ROption, RString},
-};
+use openclaw_provider_abi::{CallContext, Secret, Timeouts};
 use serde_json::{Map, Value};
 
 use crate::config::Config;
@@ -16,7 +13,6 @@ use crate::config::Config;
 /// One provider's settings.
 #[derive(Clone, Debug, Default)]
 pub struct ProviderSettings {
-    pub provider: String,
     /// `plugins.entries.<id>.config.baseUrl`, else `models.providers.<id>.baseUrl`.
     pub base_url: Option<String>,
     /// `plugins.entries.<id>.config.discovery.enabled` (default true).
@@ -78,7 +74,6 @@ impl ProviderSettings {
         provider_config.remove("apiKey");
         provider_config.insert("plugin".into(), plugin_config.clone());
         Self {
-            provider: provider.to_owned(),
             // The plugin entry's own `baseUrl` setting, else the provider block's: in OpenClaw
             // only the first keeps model discovery on, and onboarding writes the default router
             // into the second.
@@ -103,15 +98,12 @@ impl ProviderSettings {
 
     /// The context for one call.
     pub fn call_context(&self, secret: Option<&Secret>, timeouts: Timeouts) -> CallContext {
-        CallContext {
-            credential: secret.cloned().into(),
-            base_url: match &self.base_url {
-                Some(url) => ROption::RSome(url.as_str().into()),
-                None => ROption::RNone,
-            },
+        provider_host::call::call_context(
+            secret,
+            self.base_url.as_deref(),
+            &self.provider_config,
             timeouts,
-            provider_config_json: RString::from(self.provider_config.to_string()),
-        }
+        )
     }
 }
 

@@ -1,30 +1,42 @@
-// OpenClaw's half of the plugin folder: registers provider `huggingface` with OpenClaw's plugin
-// SDK and has the Rust plugin beside it do the work. OpenClaw (Node) cannot load the native
-// library, so every operation spawns `openclaw-provider-bridge`, which loads it through the same
-// loader as host-stub and answers in JSON on stdout: `catalog` for model discovery, `resolve`
-// for any router model id, `chat` (JSON lines as events arrive) for inference, `onboarding` for
-// the configuration onboarding writes. The key travels in the child's environment, never argv.
+// OpenClaw's half of the plugin folder: registers the provider with OpenClaw's plugin SDK and
+// has the Rust plugin beside it do the work. OpenClaw (Node) cannot load the native library, so
+// one resident `openclaw-provider-bridge` per OpenClaw process loads it and answers every
+// operation — chat, catalog, resolve, onboarding data, connection warm-up — multiplexed as JSON
+// lines over its stdio (the protocol is in the README and in the bridge's `protocol` module).
+// The plugin's connections to the router live in that process, so they stay warm from one model
+// call to the next.
 //
-// OpenClaw imports this module several times per command, each time from a temporary copy of
-// the folder: nothing happens at import time, and the bridge is found through `api.rootDir`
-// (the installed folder), not `import.meta.url` (the copy). No dependencies, no build step.
+// OpenClaw evaluates this module several times per command, each time from a temporary copy of
+// the folder: nothing happens at import time, the bridge is found through `api.rootDir` (the
+// installed folder), and the one bridge per folder is kept in a process-wide registry
+// (`globalThis`), so every evaluation shares it. The bridge starts on first use, exits when its
+// stdin closes (OpenClaw exiting, even by SIGKILL, closes it), or after an idle time; a bridge
+// that dies fails the requests in flight with a typed error and the next request starts a new
+// one, unless it keeps dying. No dependencies, no build step.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
-const PROVIDER = "huggingface";
-/** The plugin's default model (checked against the library's own by the tests). */
-export const DEFAULT_MODEL = "huggingface/deepseek-ai/DeepSeek-R1";
-const DEFAULT_BASE_URL = "https://router.huggingface.co/v1";
 const BRIDGE = "openclaw-provider-bridge";
-/** Where the bridge takes the key from. */
-const CREDENTIAL_VARIABLE = "OPENCLAW_PROVIDER_API_KEY";
-/** The most a bridge may print; past it the child is stopped (a runaway, not an answer). */
-export const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
-/** Deadline for the quick synchronous operations (resolve, onboarding). */
-const SYNC_TIMEOUT_MS = 15_000;
+/** The bridge protocol this entry speaks; a bridge speaking another is refused. */
+export const PROTOCOL = 1;
+/** The longest line a bridge may print; past it the bridge is stopped (a runaway). */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+/** The longest request a bridge accepts. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
+/** How long an idle bridge lives unless `plugins.entries.<id>.config.bridge.idleExitMs` says. */
+export const DEFAULT_IDLE_EXIT_MS = 10 * 60 * 1000;
+/** A bridge that exits unexpectedly this often within the window is not restarted for a while. */
+export const MAX_CRASHES = 3;
+const CRASH_WINDOW_MS = 60 * 1000;
+/** After this long without a call, the connection may be gone: warm a new one ahead of use. */
+const PREPARE_AFTER_IDLE_MS = 30 * 1000;
 const STDERR_TAIL_BYTES = 2048;
+const DEFAULT_BASE_URL = "https://router.huggingface.co/v1";
+const REGISTRY = Symbol.for("openclaw-huggingface.resident-bridges");
+/** Line types that come before a request's last line. */
+const INTERMEDIATE = new Set(["text", "reasoning", "tool_call", "serving_provider", "notice"]);
 
 // OpenClaw's plugin SDK, imported when first needed (onboarding, chat): loading this module then
 // costs nothing beyond Node's own modules, whatever OpenClaw has or has not loaded already.
@@ -33,28 +45,8 @@ let llmSdk;
 const loadAuthSdk = () => (authSdk ??= import("openclaw/plugin-sdk/provider-auth"));
 const loadLlmSdk = () => (llmSdk ??= import("openclaw/plugin-sdk/llm"));
 
-/**
- * OpenClaw's API-key auth method (`createProviderApiKeyAuthMethod`), with the SDK loaded only
- * when onboarding runs it. The static fields are what the SDK's method carries.
- */
-function apiKeyAuthMethod(options) {
-  let method;
-  const real = async () => (method ??= (await loadAuthSdk()).createProviderApiKeyAuthMethod(options));
-  return {
-    id: options.methodId,
-    label: options.label,
-    hint: options.hint,
-    kind: "api_key",
-    starterModel: options.defaultModel,
-    wizard: options.wizard,
-    run: async (ctx) => (await real()).run(ctx),
-    validateNonInteractive: async (ctx) => (await real()).validateNonInteractive(ctx),
-    runNonInteractive: async (ctx) => (await real()).runNonInteractive(ctx),
-  };
-}
-
 /** An error the bridge reported, or one about running it. */
-class BridgeError extends Error {
+export class BridgeError extends Error {
   constructor(code, message, httpStatus) {
     super(message);
     this.name = "BridgeError";
@@ -63,162 +55,287 @@ class BridgeError extends Error {
   }
 }
 
+const REINSTALL = "reinstall the plugin: openclaw plugins install --force --accept-capabilities <archive or folder>";
+
 /** What a failure to start the bridge means for the user. */
-function spawnFailure(bridge, error) {
-  const reinstall = "reinstall the plugin: openclaw plugins install --force --accept-capabilities <folder>";
+function spawnFailure(executable, error) {
   if (error?.code === "ENOENT") {
-    return new BridgeError("bridge_missing", `the Hugging Face provider bridge is missing: ${bridge} (${reinstall})`);
+    return new BridgeError("bridge_missing", `the Hugging Face provider bridge is missing: ${executable} (${REINSTALL})`);
   }
   if (error?.code === "EACCES") {
-    return new BridgeError("bridge_not_executable", `the Hugging Face provider bridge is not executable: ${bridge} (${reinstall})`);
+    return new BridgeError("bridge_not_executable", `the Hugging Face provider bridge is not executable: ${executable} (${REINSTALL})`);
   }
-  return new BridgeError("bridge_failed", `cannot run the Hugging Face provider bridge ${bridge}: ${error?.message ?? error}`);
+  return new BridgeError("bridge_failed", `cannot run the Hugging Face provider bridge ${executable}: ${error?.message ?? error}`);
 }
 
-/** The last error line in the bridge's output, if any. */
-function errorLine(lines) {
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    if (lines[i]?.type === "error") return lines[i];
-  }
-  return undefined;
-}
-
-function parseLines(text) {
-  const lines = [];
-  for (const line of text.split("\n")) {
-    if (!line.trim()) continue;
-    try {
-      lines.push(JSON.parse(line));
-    } catch {
-      // A line cut short (the bridge was killed mid-write) is not an answer.
-    }
-  }
-  return lines;
-}
-
-/** Why a bridge run that printed no error line failed. */
-function exitFailure(bridge, status, signal, stderr) {
-  const how = signal ? `was killed by ${signal}` : `exited with code ${status}`;
-  const tail = stderr.trim() ? `: ${stderr.trim().split("\n").slice(-3).join(" | ")}` : "";
-  return new BridgeError("bridge_failed", `the Hugging Face provider bridge ${how} without an answer${tail}`);
-}
-
-/** The answer of a one-line operation, or the error it reported. */
-function answerOf(bridge, stdout, status, signal, stderr) {
-  const lines = parseLines(stdout);
-  const failure = errorLine(lines);
-  if (failure) return new BridgeError(failure.code, failure.message, failure.http_status);
-  if (status !== 0 || lines.length === 0) return exitFailure(bridge, status, signal, stderr);
-  return lines[lines.length - 1];
-}
-
-function childEnv(apiKey) {
-  const env = { ...process.env };
-  delete env[CREDENTIAL_VARIABLE];
-  if (apiKey) env[CREDENTIAL_VARIABLE] = apiKey;
-  return env;
-}
-
-/** Runs a one-line operation synchronously (for OpenClaw's synchronous hooks). */
-function runBridgeSync(bridge, args, input) {
-  const result = spawnSync(bridge, args, {
-    input: input ?? "",
-    env: childEnv(undefined),
-    timeout: SYNC_TIMEOUT_MS,
-    maxBuffer: MAX_OUTPUT_BYTES,
-    encoding: "utf8",
-  });
-  if (result.error) {
-    if (result.error.code === "ETIMEDOUT") {
-      throw new BridgeError("timeout", `the Hugging Face provider bridge did not answer within ${SYNC_TIMEOUT_MS} ms`);
-    }
-    if (result.error.code === "ENOBUFS") {
-      throw new BridgeError("output_too_large", `the Hugging Face provider bridge printed more than ${MAX_OUTPUT_BYTES} bytes`);
-    }
-    throw spawnFailure(bridge, result.error);
-  }
-  const answer = answerOf(bridge, result.stdout ?? "", result.status, result.signal, result.stderr ?? "");
-  if (answer instanceof Error) throw answer;
-  return answer;
+/** The last lines a bridge wrote on stderr, on one line. */
+function lastWords(stderr) {
+  const text = stderr.trim();
+  return text ? `; it said: ${text.split("\n").slice(-3).join(" | ")}` : "";
 }
 
 /**
- * Runs an operation, calling `onLine` for each JSON line as it arrives. Resolves with the exit
- * status; rejects when the bridge cannot start or prints too much. Aborting kills the child.
+ * One resident bridge process and the requests in flight on it. Starts the process on the first
+ * request and again after it exited; every line it prints carries the id of the request it
+ * answers.
  */
-function runBridge(bridge, args, { input, apiKey, signal, onLine }) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(new BridgeError("aborted", "the request was aborted"));
-      return;
-    }
-    let child;
-    try {
-      child = spawn(bridge, args, { env: childEnv(apiKey), stdio: ["pipe", "pipe", "pipe"] });
-    } catch (error) {
-      reject(spawnFailure(bridge, error));
-      return;
-    }
-    let settled = false;
-    let pending = "";
-    let printed = 0;
-    let stderr = "";
-    let overflow = false;
-    const onAbort = () => child.kill("SIGTERM");
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const finish = (outcome, value) => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener("abort", onAbort);
-      outcome(value);
-    };
-    child.on("error", (error) => finish(reject, spawnFailure(bridge, error)));
-    child.stdin.on("error", () => {}); // a bridge that exits early closes its stdin; its answer says why
-    child.stdin.end(input ?? "");
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk) => {
-      stderr = (stderr + chunk).slice(-STDERR_TAIL_BYTES);
-    });
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk) => {
-      if (overflow) return;
-      printed += Buffer.byteLength(chunk);
-      if (printed > MAX_OUTPUT_BYTES) {
-        overflow = true;
-        child.kill("SIGKILL");
-        finish(reject, new BridgeError("output_too_large", `the Hugging Face provider bridge printed more than ${MAX_OUTPUT_BYTES} bytes; it was stopped`));
+export class ResidentBridge {
+  constructor(executable, logger) {
+    this.executable = executable;
+    this.logger = logger;
+    this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
+    this.child = undefined;
+    this.pending = new Map();
+    this.nextId = 1;
+    this.crashes = [];
+    this.idleTimer = undefined;
+    this.lastUse = 0;
+    this.lastPrepare = 0;
+    this.starts = 0;
+  }
+
+  /** The pid of the running bridge, if any (for diagnostics and tests). */
+  get pid() {
+    return this.child?.process.pid;
+  }
+
+  /** Sends one request; resolves with its last line, rejects with a BridgeError. */
+  request(op, fields = {}, { signal, onLine } = {}) {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(new BridgeError("aborted", "the request was aborted"));
         return;
       }
-      pending += chunk;
-      let newline = pending.indexOf("\n");
-      while (newline >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        if (line.trim()) {
-          let parsed;
-          try {
-            parsed = JSON.parse(line);
-          } catch {
-            parsed = undefined;
-          }
-          if (parsed !== undefined) onLine(parsed);
-        }
-        newline = pending.indexOf("\n");
+      const id = this.nextId++;
+      const message = `${JSON.stringify({ rid: id, op, ...fields })}\n`;
+      if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
+        reject(new BridgeError("request_too_large", `the request is over ${MAX_MESSAGE_BYTES >> 20} MiB, the most the bridge accepts`));
+        return;
       }
+      let child;
+      try {
+        child = this.ensureStarted();
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      const entry = { resolve, reject, onLine, child, signal, onAbort: undefined };
+      if (signal) {
+        entry.onAbort = () => {
+          this.settle(id, entry, () => reject(new BridgeError("aborted", "the request was aborted")));
+          if (this.child === child) child.process.stdin.write(`${JSON.stringify({ rid: id, op: "cancel" })}\n`);
+        };
+        signal.addEventListener("abort", entry.onAbort, { once: true });
+      }
+      this.pending.set(id, entry);
+      this.lastUse = Date.now();
+      this.holdOpen();
+      child.process.stdin.write(message);
     });
-    child.on("close", (status, killedBy) => finish(resolve, { status, signal: killedBy, stderr }));
-  });
+  }
+
+  /** Ends a request once: removes it, then calls `outcome`. */
+  settle(id, entry, outcome) {
+    if (this.pending.get(id) !== entry) return;
+    this.pending.delete(id);
+    entry.signal?.removeEventListener("abort", entry.onAbort);
+    this.lastUse = Date.now();
+    if (this.pending.size === 0) this.letGo();
+    outcome();
+  }
+
+  /** Warms a connection for these settings when the last one may be gone. Never fails. */
+  prepare(settings) {
+    const now = Date.now();
+    const fresh = this.child === undefined;
+    if (!fresh && (now - this.lastUse < PREPARE_AFTER_IDLE_MS || now - this.lastPrepare < PREPARE_AFTER_IDLE_MS)) return;
+    this.lastPrepare = now;
+    this.request("prepare", { settings }).catch((error) => this.logger?.debug?.(`huggingface: warming a connection failed: ${error.message}`));
+  }
+
+  ensureStarted() {
+    if (this.child) return this.child;
+    const now = Date.now();
+    this.crashes = this.crashes.filter((at) => now - at < CRASH_WINDOW_MS);
+    if (this.crashes.length >= MAX_CRASHES) {
+      const retryIn = Math.ceil((this.crashes[0] + CRASH_WINDOW_MS - now) / 1000);
+      throw new BridgeError(
+        "bridge_crashing",
+        `the Hugging Face provider bridge exited unexpectedly ${this.crashes.length} times in the last minute; it is not restarted for another ${retryIn} s${this.lastStderr ? lastWords(this.lastStderr) : ""}`,
+      );
+    }
+    let process;
+    try {
+      // The environment carries no credential: each request brings its own.
+      process = spawn(this.executable, ["serve", "--protocol", String(PROTOCOL)], { stdio: ["pipe", "pipe", "pipe"] });
+    } catch (error) {
+      throw spawnFailure(this.executable, error);
+    }
+    const child = { process, hello: undefined, buffer: "", stderr: "", failure: undefined, closing: false };
+    this.child = child;
+    this.starts += 1;
+    this.lastPrepare = 0;
+    process.on("error", (error) => this.exited(child, spawnFailure(this.executable, error), false));
+    process.stdin.on("error", () => {}); // a bridge that exits early closes its stdin; 'exit' says why
+    process.stderr.setEncoding("utf8");
+    process.stderr.on("data", (chunk) => {
+      child.stderr = (child.stderr + chunk).slice(-STDERR_TAIL_BYTES);
+      for (const line of chunk.split("\n")) if (line.trim()) this.logger?.debug?.(`huggingface bridge: ${line.trim()}`);
+    });
+    process.stdout.setEncoding("utf8");
+    process.stdout.on("data", (chunk) => this.read(child, chunk));
+    process.on("exit", (code, signal) => {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      const failure =
+        child.failure ??
+        new BridgeError(
+          "bridge_died",
+          `the Hugging Face provider bridge (${BRIDGE}, pid ${process.pid}) ${how} while answering; the next request starts a new one${lastWords(child.stderr)}`,
+        );
+      this.exited(child, failure, !child.closing);
+    });
+    this.holdOpen();
+    return child;
+  }
+
+  /** Splits the bridge's output into lines and routes each to its request. Only the new chunk is
+   * searched for line ends, so a long line costs its length once. */
+  read(child, chunk) {
+    let start = 0;
+    let newline = chunk.indexOf("\n");
+    while (newline >= 0) {
+      const text = child.buffer + chunk.slice(start, newline);
+      child.buffer = "";
+      if (text.trim()) this.line(child, text);
+      if (child.gone || child.failure) return;
+      start = newline + 1;
+      newline = chunk.indexOf("\n", start);
+    }
+    child.buffer += chunk.slice(start);
+    if (child.buffer.length > MAX_LINE_BYTES) {
+      this.stop(child, new BridgeError("output_too_large", `the Hugging Face provider bridge printed a line over ${MAX_LINE_BYTES >> 20} MiB; it was stopped`));
+    }
+  }
+
+  line(child, text) {
+    let line;
+    try {
+      line = JSON.parse(text);
+    } catch {
+      this.logger?.debug?.(`huggingface bridge printed a line that is not JSON: ${text.slice(0, 200)}`);
+      return;
+    }
+    if (child.hello === undefined) {
+      this.greeted(child, line);
+      return;
+    }
+    const entry = this.pending.get(line.rid);
+    if (!entry || entry.child !== child) {
+      if (line.rid === undefined && line.type === "error") this.logger?.warn?.(`huggingface bridge: ${line.message}`);
+      return;
+    }
+    if (INTERMEDIATE.has(line.type)) {
+      entry.onLine?.(line);
+      return;
+    }
+    if (line.type === "error") {
+      this.settle(line.rid, entry, () => entry.reject(new BridgeError(line.code, line.message, line.http_status)));
+    } else {
+      this.settle(line.rid, entry, () => entry.resolve(line));
+    }
+  }
+
+  /** The bridge's first line: its protocol and plugin, or why it will not serve. */
+  greeted(child, hello) {
+    if (hello.type !== "hello") {
+      const said = hello.type === "error" ? `: ${hello.message}` : "";
+      this.stop(
+        child,
+        new BridgeError(
+          "bridge_protocol_mismatch",
+          `the Hugging Face provider bridge does not speak the resident protocol ${PROTOCOL} (an older release?${said}); ${REINSTALL}`,
+        ),
+      );
+      return;
+    }
+    child.hello = hello;
+    if (hello.error) {
+      this.stop(child, new BridgeError(hello.error.code, `the Hugging Face provider bridge cannot serve: ${hello.error.message}`));
+    } else if (hello.protocol !== PROTOCOL) {
+      this.stop(
+        child,
+        new BridgeError(
+          "bridge_protocol_mismatch",
+          `the Hugging Face provider bridge speaks protocol ${hello.protocol}, this entry ${PROTOCOL}; ${REINSTALL}`,
+        ),
+      );
+    }
+  }
+
+  /** Stops a bridge that cannot be used; its requests fail with `failure`. */
+  stop(child, failure) {
+    child.failure = failure;
+    child.process.kill("SIGKILL");
+  }
+
+  /** A bridge process is gone: its requests fail; an unexpected exit counts against restarts. */
+  exited(child, failure, unexpected) {
+    if (child.gone) return;
+    child.gone = true;
+    if (this.child === child) this.child = undefined;
+    this.lastStderr = child.stderr;
+    if (unexpected && failure.code !== "bridge_missing" && failure.code !== "bridge_not_executable") this.crashes.push(Date.now());
+    for (const [id, entry] of [...this.pending]) {
+      if (entry.child === child) this.settle(id, entry, () => entry.reject(failure));
+    }
+  }
+
+  /** Keeps OpenClaw's event loop alive while requests are in flight. */
+  holdOpen() {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const process = this.child?.process;
+    if (!process) return;
+    process.ref();
+    for (const stream of [process.stdin, process.stdout, process.stderr]) stream?.ref?.();
+  }
+
+  /** Lets OpenClaw exit while the bridge idles, and ends an idle bridge after a while. */
+  letGo() {
+    const child = this.child;
+    if (!child) return;
+    child.process.unref();
+    for (const stream of [child.process.stdin, child.process.stdout, child.process.stderr]) stream?.unref?.();
+    clearTimeout(this.idleTimer);
+    if (this.idleExitMs > 0) {
+      this.idleTimer = setTimeout(() => {
+        if (this.pending.size === 0 && this.child === child) this.close();
+      }, this.idleExitMs);
+      this.idleTimer.unref?.();
+    }
+  }
+
+  /** Ends the bridge: closing its stdin makes it exit. */
+  close() {
+    const child = this.child;
+    if (!child) return;
+    child.closing = true;
+    this.child = undefined;
+    child.process.stdin.end();
+  }
 }
 
-/** A one-line operation, asynchronously. */
-async function runBridgeOnce(bridge, args, options) {
-  const lines = [];
-  const { status, signal, stderr } = await runBridge(bridge, args, { ...options, onLine: (line) => lines.push(line) });
-  if (options.signal?.aborted) throw new BridgeError("aborted", "the request was aborted");
-  const failure = errorLine(lines);
-  if (failure) throw new BridgeError(failure.code, failure.message, failure.http_status);
-  if (status !== 0 || lines.length === 0) throw exitFailure(bridge, status, signal, stderr);
-  return lines[lines.length - 1];
+/** The one resident bridge of the folder at `root` in this process. */
+export function residentBridge(root, logger) {
+  const bridges = (globalThis[REGISTRY] ??= new Map());
+  const executable = path.join(root, BRIDGE);
+  let bridge = bridges.get(executable);
+  if (!bridge) {
+    bridge = new ResidentBridge(executable, logger);
+    bridges.set(executable, bridge);
+  }
+  if (logger) bridge.logger = logger;
+  return bridge;
 }
 
 /** RFC 7396 merge patch, on a copy. */
@@ -232,21 +349,26 @@ function mergePatch(target, patch) {
   return merged;
 }
 
-/** The provider's settings in the OpenClaw configuration. */
-function settingsOf(config) {
-  const block = config?.models?.providers?.[PROVIDER] ?? {};
-  const pluginConfig = config?.plugins?.entries?.[PROVIDER]?.config ?? {};
+/** The provider's settings in the OpenClaw configuration, as the bridge takes them. */
+function settingsOf(provider, config, defaultBaseUrl) {
+  const block = config?.models?.providers?.[provider] ?? {};
+  const pluginConfig = config?.plugins?.entries?.[provider]?.config ?? {};
   const { apiKey: _key, models: _models, ...rest } = block;
   const nonEmpty = (value) => (typeof value === "string" && value.trim() ? value.trim() : undefined);
+  const idleExitMs = pluginConfig?.bridge?.idleExitMs;
   return {
     // The plugin's own `baseUrl` setting first: OpenClaw turns its discovery off for a provider
     // whose models.providers base URL points elsewhere, and onboarding writes the default there.
-    baseUrl: nonEmpty(pluginConfig.baseUrl) ?? nonEmpty(block.baseUrl) ?? DEFAULT_BASE_URL,
+    baseUrl: nonEmpty(pluginConfig.baseUrl) ?? nonEmpty(block.baseUrl) ?? defaultBaseUrl,
     pluginConfig,
     // What the Rust plugin reads: the provider block's options (billTo, …) and its own config.
-    providerConfig: JSON.stringify({ ...rest, plugin: pluginConfig }),
+    providerConfig: { ...rest, plugin: pluginConfig },
+    idleExitMs: Number.isInteger(idleExitMs) && idleExitMs >= 0 ? idleExitMs : undefined,
   };
 }
+
+/** The settings part of a request. */
+const wireSettings = (settings) => ({ baseUrl: settings.baseUrl, providerConfig: settings.providerConfig });
 
 function emptyUsage() {
   return {
@@ -269,7 +391,7 @@ function textOf(content) {
 }
 
 /** OpenClaw's conversation as an OpenAI-style chat request (the plugin's request document). */
-export function chatRequest(model, context, options) {
+export function chatRequest(provider, model, context, options) {
   const messages = [];
   if (context.systemPrompt) messages.push({ role: "system", content: context.systemPrompt });
   for (const message of context.messages ?? []) {
@@ -297,7 +419,7 @@ export function chatRequest(model, context, options) {
       messages.push({ role: "tool", tool_call_id: message.toolCallId, content: textOf(message.content) });
     }
   }
-  const request = { model: `${PROVIDER}/${model.id}`, messages };
+  const request = { model: `${provider}/${model.id}`, messages };
   const maxTokens = options?.maxTokens ?? model.maxTokens;
   if (maxTokens) request.max_tokens = maxTokens;
   if (typeof options?.temperature === "number") request.temperature = options.temperature;
@@ -377,6 +499,7 @@ class ChatEvents {
     }
   }
 
+  /** An intermediate line of the chat. */
   line(line) {
     if (this.finished) return;
     switch (line.type) {
@@ -392,18 +515,13 @@ class ChatEvents {
       case "notice":
         this.logger?.warn?.(`huggingface: ${line.message}`);
         break;
-      case "done":
-        this.done(line);
-        break;
-      case "error":
-        this.fail(new BridgeError(line.code, line.message, line.http_status));
-        break;
       default:
         break; // serving_provider and kinds added later: nothing to show
     }
   }
 
   done(line) {
+    if (this.finished) return;
     this.closeOpenBlock();
     // The plugin's assembled calls are authoritative for names and arguments.
     for (const assembled of line.tool_calls ?? []) {
@@ -456,8 +574,8 @@ class ChatEvents {
   }
 }
 
-/** OpenClaw's stream function, served by the bridge's `chat`. Failures end the stream. */
-export function createChatStream(bridge, settings, logger) {
+/** OpenClaw's stream function, served by the resident bridge. Failures end the stream. */
+export function createChatStream(bridge, provider, settings, logger) {
   return async (model, context, options) => {
     const { createAssistantMessageEventStream } = await loadLlmSdk();
     const stream = createAssistantMessageEventStream();
@@ -474,19 +592,17 @@ export function createChatStream(bridge, settings, logger) {
     stream.push({ type: "start", partial: message });
     const events = new ChatEvents(stream, message, model, logger);
     const signal = options?.signal;
-    let input;
+    let request;
     try {
-      input = JSON.stringify(chatRequest(model, context, options));
+      request = chatRequest(provider, model, context, options);
     } catch (error) {
       events.fail(new BridgeError("invalid_request", `cannot build the request: ${error?.message ?? error}`));
       return stream;
     }
-    const args = ["chat", "--base-url", settings.baseUrl, "--provider-config", settings.providerConfig];
-    runBridge(bridge, args, { input, apiKey: options?.apiKey, signal, onLine: (line) => events.line(line) }).then(
-      ({ status, signal: killedBy, stderr }) => {
-        if (signal?.aborted) events.fail(undefined, true);
-        else if (!events.finished) events.fail(exitFailure(bridge, status, killedBy, stderr));
-      },
+    const fields = { settings: wireSettings(settings), request };
+    if (options?.apiKey) fields.credential = options.apiKey;
+    bridge.request("chat", fields, { signal, onLine: (line) => events.line(line) }).then(
+      (done) => events.done(done),
       (error) => events.fail(error, signal?.aborted === true),
     );
     return stream;
@@ -497,67 +613,125 @@ function readManifest(root) {
   return JSON.parse(readFileSync(path.join(root, "openclaw.plugin.json"), "utf8"));
 }
 
+/** Model rows by id: the built-in ones, then what catalogs and resolves brought. */
+function rowsOf(bridge, manifest, provider) {
+  if (!bridge.rows) {
+    bridge.rows = new Map();
+    for (const row of manifest.modelCatalog?.providers?.[provider]?.models ?? []) bridge.rows.set(row.id, row);
+    bridge.resolving = new Set();
+  }
+  return bridge.rows;
+}
+
+/** A row for any router id, from what is known now: the id's own, its base model's, defaults. */
+function rowFor(rows, id) {
+  const own = rows.get(id);
+  if (own) return own;
+  const colon = id.lastIndexOf(":");
+  const base = colon > 0 ? rows.get(id.slice(0, colon)) : undefined;
+  if (base) return { ...base, id, name: `${base.name} (${id.slice(colon + 1)})` };
+  return { id, name: id, reasoning: false, input: ["text"], contextWindow: 131072, maxTokens: 8192 };
+}
+
 export default {
-  id: PROVIDER,
+  id: "huggingface",
   name: "Hugging Face",
   description: "Hugging Face Inference Providers, served by the native openclaw-huggingface plugin",
   register(api) {
     const root = api.rootDir;
-    const bridge = path.join(root, BRIDGE);
     const logger = api.logger;
     const manifest = readManifest(root);
-    const choice = (manifest.providerAuthChoices ?? []).find((c) => c.provider === PROVIDER) ?? {};
-    const envVars = manifest.setup?.providers?.find((p) => p.id === PROVIDER)?.envVars ?? [];
-    const resolved = new Map();
+    const provider = manifest.id;
+    const bridge = residentBridge(root, logger);
+    const catalogBlock = manifest.modelCatalog?.providers?.[provider] ?? {};
+    const defaultBaseUrl = catalogBlock.baseUrl ?? DEFAULT_BASE_URL;
+    const choice = (manifest.providerAuthChoices ?? []).find((c) => c.provider === provider) ?? {};
+    const envVars = manifest.setup?.providers?.find((p) => p.id === provider)?.envVars ?? [];
+    const rows = rowsOf(bridge, manifest, provider);
+    const settingsFor = (config) => {
+      const settings = settingsOf(provider, config, defaultBaseUrl);
+      if (settings.idleExitMs !== undefined) bridge.idleExitMs = settings.idleExitMs;
+      return settings;
+    };
+    /** Asks the plugin what an id it has not seen means (once per id), for the row cache. */
+    const learn = async (id) => {
+      if (rows.has(id) || bridge.resolving.has(id)) return;
+      bridge.resolving.add(id);
+      try {
+        const answer = await bridge.request("resolve", { ref: `${provider}/${id}` });
+        for (const warning of answer.warnings ?? []) logger?.debug?.(`huggingface: ${warning}`);
+        if (answer.model) rows.set(id, { ...answer.model, id });
+      } catch (error) {
+        logger?.debug?.(`huggingface: cannot resolve ${id}: ${error.message}`);
+      } finally {
+        bridge.resolving.delete(id);
+      }
+    };
+
+    // OpenClaw's API-key auth method, with the SDK loaded only when onboarding runs it. What
+    // onboarding writes (alias, base URL, plugin entry) comes from the plugin, asked through the
+    // bridge before OpenClaw's synchronous `applyConfig` needs it.
+    const options = {
+      providerId: provider,
+      methodId: choice.method ?? "api-key",
+      label: choice.choiceLabel ?? manifest.name ?? provider,
+      hint: choice.choiceHint,
+      optionKey: choice.optionKey,
+      flagName: choice.cliFlag,
+      envVar: envVars[0],
+      promptMessage: `Enter ${choice.choiceLabel ?? "the API key"}`,
+      defaultModel: manifest.native?.defaultModel,
+      expectedProviders: [provider],
+      wizard: {
+        choiceId: choice.choiceId,
+        choiceLabel: choice.choiceLabel,
+        choiceHint: choice.choiceHint,
+        groupId: choice.groupId,
+        groupLabel: choice.groupLabel,
+        groupHint: choice.groupHint,
+        methodId: choice.method,
+      },
+    };
+    const withPatch = async (ctx) => {
+      const answer = await bridge.request("onboarding", { config: ctx.config ?? {} });
+      const { createProviderApiKeyAuthMethod } = await loadAuthSdk();
+      return createProviderApiKeyAuthMethod({ ...options, applyConfig: (config) => mergePatch(config ?? {}, answer.configPatch ?? {}) });
+    };
 
     api.registerProvider({
-      id: PROVIDER,
-      label: "Hugging Face",
-      docsPath: "/providers/huggingface",
+      id: provider,
+      label: manifest.name ?? provider,
+      docsPath: `/providers/${provider}`,
       envVars,
       auth: [
-        apiKeyAuthMethod({
-          providerId: PROVIDER,
-          methodId: choice.method ?? "api-key",
-          label: choice.choiceLabel ?? "Hugging Face API key",
-          hint: choice.choiceHint,
-          optionKey: choice.optionKey ?? "huggingfaceApiKey",
-          flagName: choice.cliFlag ?? "--huggingface-api-key",
-          envVar: envVars[0] ?? "HUGGINGFACE_HUB_TOKEN",
-          promptMessage: "Enter Hugging Face API key",
-          defaultModel: DEFAULT_MODEL,
-          expectedProviders: [PROVIDER],
-          wizard: {
-            choiceId: choice.choiceId,
-            choiceLabel: choice.choiceLabel,
-            choiceHint: choice.choiceHint,
-            groupId: choice.groupId,
-            groupLabel: choice.groupLabel,
-            groupHint: choice.groupHint,
-            methodId: choice.method,
-          },
-          // What onboarding writes comes from the plugin (alias, base URL, plugin entry).
-          applyConfig: (config) => {
-            const answer = runBridgeSync(bridge, ["onboarding"], JSON.stringify(config ?? {}));
-            return mergePatch(config ?? {}, answer.configPatch ?? {});
-          },
-        }),
+        {
+          id: options.methodId,
+          label: options.label,
+          hint: options.hint,
+          kind: "api_key",
+          starterModel: options.defaultModel,
+          wizard: options.wizard,
+          run: async (ctx) => (await withPatch(ctx)).run(ctx),
+          validateNonInteractive: async (ctx) => (await loadAuthSdk()).createProviderApiKeyAuthMethod(options).validateNonInteractive(ctx),
+          runNonInteractive: async (ctx) => (await withPatch(ctx)).runNonInteractive(ctx),
+        },
       ],
       catalog: {
         order: "simple",
         run: async (ctx) => {
-          if (ctx.providerIds && !ctx.providerIds.includes(PROVIDER)) return null;
-          const settings = settingsOf(ctx.config);
+          if (ctx.providerIds && !ctx.providerIds.includes(provider)) return null;
+          const settings = settingsFor(ctx.config);
           if (settings.pluginConfig?.discovery?.enabled === false) return null;
-          const auth = ctx.resolveProviderApiKey?.(PROVIDER) ?? {};
+          const auth = ctx.resolveProviderApiKey?.(provider) ?? {};
           if (!auth.apiKey) return null;
-          const identity = { provider: PROVIDER, ...(auth.profileId ? { profileId: auth.profileId } : {}) };
-          const args = ["catalog", "--base-url", settings.baseUrl, "--provider-config", settings.providerConfig];
+          const identity = { provider, ...(auth.profileId ? { profileId: auth.profileId } : {}) };
           const discovery = settings.pluginConfig?.discovery ?? {};
-          if (Number.isInteger(discovery.timeoutMs)) args.push("--timeout-ms", String(discovery.timeoutMs));
-          if (Number.isInteger(discovery.maxBodyBytes)) args.push("--max-body-bytes", String(discovery.maxBodyBytes));
+          const fields = { credential: auth.discoveryApiKey ?? auth.apiKey, settings: wireSettings(settings), mode: "strict" };
+          if (Number.isInteger(discovery.timeoutMs)) fields.timeoutMs = discovery.timeoutMs;
+          if (Number.isInteger(discovery.maxBodyBytes)) fields.maxBodyBytes = discovery.maxBodyBytes;
           try {
-            const answer = await runBridgeOnce(bridge, args, { apiKey: auth.discoveryApiKey ?? auth.apiKey, signal: ctx.signal });
+            const answer = await bridge.request("catalog", fields, { signal: ctx.signal });
+            for (const row of answer.provider?.models ?? []) rows.set(row.id, row);
             return {
               provider: { ...answer.provider, apiKey: auth.apiKey },
               outcomes: [{ ...identity, status: "ready" }],
@@ -572,30 +746,30 @@ export default {
           }
         },
       },
-      // OpenClaw keeps no refreshed catalog, so any router id must resolve: the plugin knows the
-      // built-in models' facts, policy suffixes and sensible defaults for the rest.
+      // OpenClaw awaits this right before `resolveDynamicModel`: the moment to start the bridge,
+      // warm a connection for the call that follows, and ask the plugin about an id it has not
+      // seen, so the synchronous hook finds the answer.
+      prepareDynamicModel: async (ctx) => {
+        const settings = settingsFor(ctx.config ?? { models: { providers: { [provider]: ctx.providerConfig ?? {} } } });
+        bridge.prepare(wireSettings(settings));
+        await learn(ctx.modelId);
+        return undefined;
+      },
+      // Synchronous in OpenClaw, so it never waits for the bridge: it answers from what is known
+      // (the built-in rows shipped in the manifest, refreshed catalogs, resolves done before),
+      // and asks the plugin in the background when called without `prepareDynamicModel`.
       resolveDynamicModel: (ctx) => {
         const id = ctx.modelId;
-        const baseUrl = settingsOf(ctx.config ?? { models: { providers: { [PROVIDER]: ctx.providerConfig ?? {} } } }).baseUrl;
-        if (!resolved.has(id)) {
-          let row;
-          try {
-            const answer = runBridgeSync(bridge, ["resolve", `${PROVIDER}/${id}`]);
-            for (const warning of answer.warnings ?? []) logger?.debug?.(`huggingface: ${warning}`);
-            row = answer.model;
-          } catch (error) {
-            logger?.warn?.(`huggingface: cannot resolve ${id}: ${error.message}`);
-            row = { name: id, reasoning: false, input: ["text"], contextWindow: 131072, maxTokens: 8192 };
-          }
-          resolved.set(id, row);
-        }
-        const row = resolved.get(id);
+        const settings = settingsFor(ctx.config ?? { models: { providers: { [provider]: ctx.providerConfig ?? {} } } });
+        bridge.prepare(wireSettings(settings));
+        void learn(id);
+        const row = rowFor(rows, id);
         return {
           id,
           name: row.name ?? id,
           api: "openai-completions",
-          provider: PROVIDER,
-          baseUrl,
+          provider,
+          baseUrl: settings.baseUrl,
           reasoning: row.reasoning ?? false,
           input: row.input ?? ["text"],
           cost: row.cost ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 },
@@ -603,7 +777,13 @@ export default {
           maxTokens: row.maxTokens ?? 8192,
         };
       },
-      createStreamFn: (ctx) => createChatStream(bridge, settingsOf(ctx.config), logger),
+      // Runs before each agent or infer run: warm a connection if the last one may be gone.
+      // Returning nothing keeps OpenClaw's key as it is.
+      prepareRuntimeAuth: async (ctx) => {
+        bridge.prepare(wireSettings(settingsFor(ctx.config)));
+        return undefined;
+      },
+      createStreamFn: (ctx) => createChatStream(bridge, provider, settingsFor(ctx.config), logger),
     });
   },
 };

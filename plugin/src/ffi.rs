@@ -16,7 +16,7 @@ use openclaw_provider_abi::{
     catch_panics as guard,
 };
 
-use crate::{catalog, chat, host_log, identity, onboarding, refs};
+use crate::{catalog, chat, host_log, identity, onboarding, refs, warm};
 
 /// The root module abi_stable's loader looks up. Building it is cheap: no threads, no I/O.
 #[export_root_module]
@@ -31,6 +31,7 @@ pub fn root_module() -> ProviderModuleRef {
         resolve_ref,
         chat,
         chat_stream,
+        prepare,
     }
     .leak_into_prefix()
 }
@@ -90,4 +91,8 @@ extern "C" fn chat_stream(
     guard("chat_stream", || {
         chat::chat_stream(context, request.as_str())
     })
+}
+
+extern "C" fn prepare(context: &CallContext) -> RResult<(), ProviderError> {
+    guard("prepare", || warm::prepare(context))
 }

@@ -1,10 +1,12 @@
-//! Who this plugin is: its [`PluginInfo`] and its auth methods. The manifest
-//! (`openclaw.plugin.json`) repeats these facts for hosts that read it without loading the
-//! library; a test keeps the two in sync.
+//! Who this plugin is: its [`PluginInfo`] (with the routing policies and the settings schema in
+//! its metadata) and its auth methods. These are the only copy of these facts: the manifest
+//! (`openclaw.plugin.json`) that hosts read without loading the library is generated from them
+//! (and from the built-in catalog) when the plugin folder is assembled.
 
 use openclaw_provider_abi::{
     AuthKind, AuthMethod, Capabilities, INTERFACE_VERSION, PluginInfo,
     abi_stable::std_types::{RString, RVec},
+    documents::{PluginMetadata, RoutingPolicy},
 };
 
 /// The provider id: the first segment of model refs and the key of its configuration.
@@ -54,8 +56,33 @@ pub fn plugin_info() -> PluginInfo {
         default_base_url: DEFAULT_BASE_URL.into(),
         default_model: DEFAULT_MODEL_REF.into(),
         docs_url: "https://huggingface.co/docs/inference-providers".into(),
-        metadata_json: RString::new(),
+        metadata_json: metadata().into(),
     }
+}
+
+/// The JSON Schema of `plugins.entries.huggingface.config` (see [`crate::settings`]).
+const CONFIG_SCHEMA: &str = include_str!("config_schema.json");
+
+/// The router's routing policies a picker offers beside each model (`preferred` follows the
+/// user's own provider order on the Hub, which a picker cannot show, so it is not offered), and
+/// the settings schema.
+fn metadata() -> String {
+    let policy = |suffix: &str, label: &str| RoutingPolicy {
+        suffix: suffix.into(),
+        label: label.into(),
+    };
+    let metadata = PluginMetadata {
+        routing_policies: vec![
+            policy(
+                "cheapest",
+                "the upstream with the lowest price per output token",
+            ),
+            policy("fastest", "the upstream with the highest throughput"),
+        ],
+        // The schema is a file of this crate, checked by a unit test.
+        config_schema: serde_json::from_str(CONFIG_SCHEMA).ok(),
+    };
+    serde_json::to_string(&metadata).unwrap_or_default()
 }
 
 /// The one way to authenticate: a Hugging Face access token.
@@ -83,4 +110,24 @@ pub fn auth_methods() -> Vec<AuthMethod> {
         required_permission_label: REQUIRED_PERMISSION_LABEL.into(),
         secret_prefix: "hf_".into(),
     }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metadata_carries_the_policies_and_a_schema_object() {
+        let info = plugin_info();
+        let metadata: PluginMetadata = serde_json::from_str(&info.metadata_json).unwrap();
+        let suffixes: Vec<&str> = metadata
+            .routing_policies
+            .iter()
+            .map(|p| p.suffix.as_str())
+            .collect();
+        assert_eq!(suffixes, ["cheapest", "fastest"]);
+        let schema = metadata.config_schema.expect("the settings schema parses");
+        assert_eq!(schema["type"], "object");
+        assert!(schema["properties"]["chat"]["properties"]["maxRetries"].is_object());
+    }
 }

@@ -4,7 +4,7 @@
 //! ([`ffi`]). Everything behind the FFI shell is ordinary Rust with ordinary unit tests:
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
 //! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]) and the onboarding hooks
-//! ([`onboarding`]), over the plugin's own
+//! ([`onboarding`]), warm connections ahead of chat ([`warm`]), over the plugin's own
 //! runtime, settings and HTTP plumbing ([`runtime`], [`settings`], [`http`], [`errors`],
 //! [`environment`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
@@ -21,3 +21,4 @@ pub mod onboarding;
 pub mod refs;
 pub mod runtime;
 pub mod settings;
+pub mod warm;

@@ -65,7 +65,10 @@ fn raw_socket(router: &MockRouter) -> (usize, Duration) {
 }
 
 /// Pulls a stream through the ABI as host-stub does; returns (text events, elapsed).
-fn through_abi(plugin: &host_stub::plugin::LoadedPlugin, router: &MockRouter) -> (usize, Duration) {
+fn through_abi(
+    plugin: &provider_host::plugin::LoadedPlugin,
+    router: &MockRouter,
+) -> (usize, Duration) {
     let context = call_context(&router.base_url());
     let started = Instant::now();
     let mut stream = plugin.chat_stream(&context, REQUEST).unwrap();
@@ -375,7 +378,7 @@ struct Phase {
 /// Runs `streams` chats at once (each echoing a prompt of `words` words no other stream has)
 /// and `refreshes` strict catalog refreshes beside them, all through `plugin`.
 fn concurrent(
-    plugin: &host_stub::plugin::LoadedPlugin,
+    plugin: &provider_host::plugin::LoadedPlugin,
     router: &MockRouter,
     streams: usize,
     words: usize,

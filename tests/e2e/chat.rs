@@ -221,7 +221,7 @@ fn inline_reasoning_goes_to_stderr_and_stays_out_of_the_answer() {
     assert!(
         lines
             .iter()
-            .all(|l| !l["text"].as_str().unwrap_or("").contains("<think>"))
+            .all(|l| !l["delta"].as_str().unwrap_or("").contains("<think>"))
     );
 }
 
@@ -269,16 +269,13 @@ fn reasoning_fields_and_tool_calls_come_through_as_json_lines() {
         "{run}"
     );
     let done = lines.last().unwrap();
-    assert_eq!(done["result"]["finish_reason"], "tool_calls");
+    assert_eq!(done["finish_reason"], "tool_calls");
+    assert_eq!(done["tool_calls"][0]["function"]["name"], "get_weather");
     assert_eq!(
-        done["result"]["tool_calls"][0]["function"]["name"],
-        "get_weather"
-    );
-    assert_eq!(
-        done["result"]["tool_calls"][0]["function"]["arguments"],
+        done["tool_calls"][0]["function"]["arguments"],
         r#"{"city":"Paris"}"#
     );
-    assert_eq!(done["result"]["usage"]["total_tokens"], 12);
+    assert_eq!(done["usage"]["total_tokens"], 12);
     assert_eq!(done["attempts"][0]["outcome"], "ok");
 }
 
@@ -309,14 +306,11 @@ fn one_shot_chat_normalises_the_whole_answer() {
     let text: String = lines
         .iter()
         .filter(|l| l["type"] == "text")
-        .map(|l| l["text"].as_str().unwrap())
+        .map(|l| l["delta"].as_str().unwrap())
         .collect();
     assert!(!text.is_empty() && !text.contains("<think>"), "{run}");
     assert!(lines.iter().any(|l| l["type"] == "reasoning"));
-    assert_eq!(
-        lines.last().unwrap()["result"]["serving_provider"],
-        "together"
-    );
+    assert_eq!(lines.last().unwrap()["serving_provider"], "together");
     let body = router.requests_to(CHAT)[0].json();
     assert!(body.get("stream").is_none(), "{body}");
 }

@@ -11,7 +11,6 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 
-use host_stub::{plugin::LoadedPlugin, registry::LoadReport};
 use openclaw_e2e::{
     MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, models_body,
     stage_echo, stage_hf,
@@ -20,6 +19,7 @@ use openclaw_provider_abi::{
     CallContext, Catalog, CatalogRequest, DiscoveryMode, ErrorCode, EventKind, ProviderError,
     abi_stable::std_types::RResult,
 };
+use provider_host::{plugin::LoadedPlugin, registry::LoadReport};
 use serde_json::{Value, json};
 
 const CHAT: &str = "/v1/chat/completions";

@@ -91,7 +91,7 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
         "the bundled plugin won: {plugin}"
     );
     let manifest: Value = serde_json::from_str(
-        &std::fs::read_to_string(workspace_root().join("plugin/openclaw.plugin.json")).unwrap(),
+        &std::fs::read_to_string(&openclaw_e2e::artifacts().hf_manifest).unwrap(),
     )
     .unwrap();
     assert_eq!(plugin["version"], manifest["version"]);
@@ -177,8 +177,19 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
     let first = format!("huggingface/{}", body["data"][0]["id"].as_str().unwrap());
     assert!(keys.len() >= 130, "{} models:\n{models}", keys.len());
     assert!(keys.contains(&first.as_str()), "{first} missing:\n{models}");
-    let discovery = router.requests_to("/v1/models");
+    // The model list is fetched with GET; a HEAD is the bridge warming a connection, without
+    // the token.
+    let (discovery, warm_ups): (Vec<_>, Vec<_>) = router
+        .requests_to("/v1/models")
+        .into_iter()
+        .partition(|request| request.method == "GET");
     assert!(!discovery.is_empty());
+    assert!(
+        warm_ups
+            .iter()
+            .all(|r| r.method == "HEAD" && r.header("authorization").is_none()),
+        "{warm_ups:?}"
+    );
     assert!(
         discovery[0].sent_by_our_plugin(),
         "{:?}",
@@ -291,6 +302,7 @@ fn the_js_entry_handles_every_bridge_failure() {
         .arg("--test")
         .arg(workspace_root().join("tests/openclaw/entry.test.mjs"))
         .env("OPENCLAW_PACKAGE", &installation.package)
+        .env("OPENCLAW_MANIFEST", &openclaw_e2e::artifacts().hf_manifest)
         .output()
         .unwrap();
     let text = format!(

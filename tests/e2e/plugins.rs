@@ -6,7 +6,6 @@ use std::{os::unix::fs::PermissionsExt, path::Path};
 
 use openclaw_e2e::{
     Sandbox, artifacts, echo_built_against_interface_v2, library_file, stage_echo, stage_hf,
-    workspace_root,
 };
 use openclaw_provider_abi::{
     CallContext, ErrorCode, EventKind,
@@ -114,7 +113,7 @@ fn the_manifest_agrees_with_the_library() {
     let mut args = plugins_dir_arg(&sandbox).to_vec();
     args.extend(["plugins", "inspect", "huggingface", "--json"].map(String::from));
     let inspected = sandbox.run(&args).json();
-    let manifest = manifest_json(&workspace_root().join("plugin/openclaw.plugin.json"));
+    let manifest = manifest_json(&artifacts().hf_manifest);
 
     assert_eq!(manifest["id"], inspected["plugin"]["id"]);
     assert_eq!(manifest["version"], inspected["plugin"]["version"]);

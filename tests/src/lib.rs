@@ -63,6 +63,8 @@ pub struct Artifacts {
     pub bridge: PathBuf,
     /// The Hugging Face plugin library.
     pub hf_library: PathBuf,
+    /// The Hugging Face plugin's manifest, generated from its library as packaging does.
+    pub hf_manifest: PathBuf,
     /// The echo test provider library.
     pub echo_library: PathBuf,
     /// A shared library without a root module.
@@ -111,6 +113,8 @@ pub fn artifacts() -> &'static Artifacts {
             "-p",
             "host-stub",
             "-p",
+            "openclaw-provider-bridge",
+            "-p",
             "openclaw-echo-provider",
             "-p",
             "openclaw-not-a-plugin",
@@ -125,10 +129,15 @@ pub fn artifacts() -> &'static Artifacts {
             status.success(),
             "building the plugins and host-stub failed"
         );
+        let hf_library = profile_dir.join(library_file("openclaw_huggingface"));
+        let hf_manifest = profile_dir.join(xtask::MANIFEST);
+        xtask::write_manifest(&hf_library, &hf_manifest)
+            .unwrap_or_else(|err| panic!("generating the plugin manifest: {err}"));
         Artifacts {
             host_stub: profile_dir.join("host-stub"),
             bridge: profile_dir.join("openclaw-provider-bridge"),
-            hf_library: profile_dir.join(library_file("openclaw_huggingface")),
+            hf_library,
+            hf_manifest,
             echo_library: profile_dir.join(library_file("openclaw_echo_provider")),
             not_a_plugin_library: profile_dir.join(library_file("openclaw_not_a_plugin")),
             profile_dir,
@@ -145,11 +154,7 @@ pub fn stage_plugin(dir: &Path, manifest: &Path, library: &Path) {
 
 /// Stages the Hugging Face plugin into `dir`.
 pub fn stage_hf(dir: &Path) {
-    stage_plugin(
-        dir,
-        &workspace_root().join("plugin/openclaw.plugin.json"),
-        &artifacts().hf_library,
-    );
+    stage_plugin(dir, &artifacts().hf_manifest, &artifacts().hf_library);
 }
 
 /// Stages the echo test provider into `dir`.

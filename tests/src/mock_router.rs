@@ -3,8 +3,11 @@
 //! It is a small HTTP/1.1 server written directly on tokio sockets rather than a web framework,
 //! because the faults it must produce live below what frameworks expose: a connection reset
 //! before the headers, a body shorter than its `Content-Length`, a stream that stalls or drips,
-//! a client disconnect to observe. Each route answers with scripted one-shot replies (in order)
-//! and then its default reply; every request is recorded (method, path, headers, body).
+//! a client disconnect to observe, an idle keep-alive connection closed under the client. Each
+//! route answers with scripted one-shot replies (in order) and then its default reply; every
+//! request is recorded (method, path, headers, body, and the client's port, which tells
+//! connections apart). By default each connection carries one request; [`Connections`] turns on
+//! keep-alive.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -55,6 +58,17 @@ pub enum Reply {
         pieces: Vec<(Duration, Vec<u8>)>,
         end: StreamEnd,
     },
+}
+
+/// What the server does with a connection after answering on it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Connections {
+    /// Closes it (one request per connection; faults stay per request).
+    #[default]
+    CloseAfterReply,
+    /// Keeps it open for the next request (streams are sent chunked); a connection idle for
+    /// `idle_close` is closed by the server, as real servers do (`None`: never).
+    KeepAlive { idle_close: Option<Duration> },
 }
 
 /// How a [`Reply::Stream`] ends.
@@ -149,6 +163,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub at: Instant,
+    /// The client's port: requests with the same port came over the same connection.
+    pub client_port: u16,
 }
 
 impl Recorded {
@@ -203,8 +219,13 @@ pub struct MockRouter {
 }
 
 impl MockRouter {
-    /// Starts a server on 127.0.0.1 with a free port.
+    /// Starts a server on 127.0.0.1 with a free port, one request per connection.
     pub fn start() -> Self {
+        Self::start_with(Connections::CloseAfterReply)
+    }
+
+    /// Starts a server that treats connections as `connections` says.
+    pub fn start_with(connections: Connections) -> Self {
         let routes = Arc::new(Mutex::new(Routes::default()));
         let (stop, stopped) = watch::channel(false);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -216,7 +237,7 @@ impl MockRouter {
                     .enable_all()
                     .build()
                     .expect("mock router runtime");
-                runtime.block_on(serve(thread_routes, stopped, ready_tx));
+                runtime.block_on(serve(thread_routes, stopped, ready_tx, connections));
             })
             .expect("mock router thread");
         let addr = ready_rx.recv().expect("mock router address");
@@ -299,6 +320,7 @@ async fn serve(
     routes: Arc<Mutex<Routes>>,
     mut stopped: watch::Receiver<bool>,
     ready: std::sync::mpsc::Sender<SocketAddr>,
+    connections: Connections,
 ) {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -308,20 +330,20 @@ async fn serve(
         tokio::select! {
             _ = stopped.changed() => return,
             accepted = listener.accept() => {
-                let Ok((socket, _)) = accepted else { continue };
+                let Ok((socket, peer)) = accepted else { continue };
                 let routes = routes.clone();
                 let stopped = stopped.clone();
                 tokio::spawn(async move {
                     let _ = socket.set_nodelay(true);
-                    handle(socket, routes, stopped).await;
+                    handle(socket, peer.port(), routes, stopped, connections).await;
                 });
             }
         }
     }
 }
 
-/// Reads one request (the server closes every connection after answering).
-async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
+/// Reads one request.
+async fn read_request(socket: &mut TcpStream, client_port: u16) -> Option<Recorded> {
     let mut buffer = Vec::with_capacity(4096);
     let header_end = loop {
         let mut chunk = [0u8; 4096];
@@ -366,13 +388,54 @@ async fn read_request(socket: &mut TcpStream) -> Option<Recorded> {
         headers,
         body,
         at: Instant::now(),
+        client_port,
     })
 }
 
-async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watch::Receiver<bool>) {
-    let Some(request) = read_request(&mut socket).await else {
-        return;
-    };
+/// Serves the requests of one connection: one, or as many as come while keep-alive lasts.
+async fn handle(
+    mut socket: TcpStream,
+    client_port: u16,
+    routes: Arc<Mutex<Routes>>,
+    stopped: watch::Receiver<bool>,
+    connections: Connections,
+) {
+    let mut first = true;
+    loop {
+        let next = read_request(&mut socket, client_port);
+        let request = match connections {
+            Connections::KeepAlive {
+                idle_close: Some(idle),
+            } if !first => match tokio::time::timeout(idle, next).await {
+                Ok(request) => request,
+                Err(_) => {
+                    // Idle too long: close it, as a server's keep-alive timeout does.
+                    let _ = socket.shutdown().await;
+                    return;
+                }
+            },
+            _ => next.await,
+        };
+        let Some(request) = request else {
+            return;
+        };
+        first = false;
+        let keep_alive = matches!(connections, Connections::KeepAlive { .. });
+        let reusable = respond(&mut socket, request, &routes, stopped.clone(), keep_alive).await;
+        if !(keep_alive && reusable) {
+            return;
+        }
+    }
+}
+
+/// Answers one request; true when the connection may carry another.
+async fn respond(
+    socket: &mut TcpStream,
+    request: Recorded,
+    routes: &Arc<Mutex<Routes>>,
+    stopped: watch::Receiver<bool>,
+    keep_alive: bool,
+) -> bool {
     let key = (
         request.method.clone(),
         request
@@ -423,18 +486,33 @@ async fn handle(mut socket: TcpStream, routes: Arc<Mutex<Routes>>, stopped: watc
         }
         other => other,
     };
-    answer(&mut socket, reply, &request.path, &routes, stopped).await;
+    answer(socket, reply, &request.path, routes, stopped, keep_alive).await
 }
 
-fn head(status: u16, headers: &[(String, String)], length: Option<usize>) -> Vec<u8> {
+/// How a response's body is delimited.
+enum Framing {
+    /// `content-length`.
+    Length(usize),
+    /// The end of the connection.
+    Close,
+    /// `transfer-encoding: chunked` (a stream on a kept-alive connection).
+    Chunked,
+}
+
+fn head(status: u16, headers: &[(String, String)], framing: Framing, keep_alive: bool) -> Vec<u8> {
     let mut text = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in headers {
         text.push_str(&format!("{name}: {value}\r\n"));
     }
-    if let Some(length) = length {
-        text.push_str(&format!("content-length: {length}\r\n"));
+    match framing {
+        Framing::Length(length) => text.push_str(&format!("content-length: {length}\r\n")),
+        Framing::Chunked => text.push_str("transfer-encoding: chunked\r\n"),
+        Framing::Close => {}
     }
-    text.push_str("connection: close\r\n\r\n");
+    if !keep_alive {
+        text.push_str("connection: close\r\n");
+    }
+    text.push_str("\r\n");
     text.into_bytes()
 }
 
@@ -459,27 +537,32 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
+/// Sends a reply; true when the connection may carry another request.
 async fn answer(
     socket: &mut TcpStream,
     reply: Reply,
     path: &str,
     routes: &Arc<Mutex<Routes>>,
     mut stopped: watch::Receiver<bool>,
-) {
+    keep_alive: bool,
+) -> bool {
     match reply {
         Reply::Respond {
             status,
             headers,
             body,
         } => {
-            let mut bytes = head(status, &headers, Some(body.len()));
+            let mut bytes = head(status, &headers, Framing::Length(body.len()), keep_alive);
             bytes.extend_from_slice(&body);
-            let _ = socket.write_all(&bytes).await;
-            let _ = socket.shutdown().await;
+            let written = socket.write_all(&bytes).await.is_ok();
+            if !keep_alive {
+                let _ = socket.shutdown().await;
+            }
+            written
         }
         Reply::Delay(delay, inner) => {
             tokio::time::sleep(delay).await;
-            Box::pin(answer(socket, *inner, path, routes, stopped)).await;
+            Box::pin(answer(socket, *inner, path, routes, stopped, keep_alive)).await
         }
         Reply::Truncated {
             status,
@@ -487,19 +570,22 @@ async fn answer(
             body,
         } => {
             let headers = vec![("content-type".to_owned(), "application/json".to_owned())];
-            let mut bytes = head(status, &headers, Some(declared));
+            let mut bytes = head(status, &headers, Framing::Length(declared), false);
             bytes.extend_from_slice(&body);
             let _ = socket.write_all(&bytes).await;
             let _ = socket.shutdown().await;
+            false
         }
         Reply::Stall => {
             wait_for_client_to_leave(socket, &mut stopped).await;
+            false
         }
         Reply::EchoStream { .. } | Reply::ByToken { .. } => {
             unreachable!("resolved before answering")
         }
         Reply::Reset => {
             let _ = socket.set_zero_linger();
+            false
         }
         Reply::Stream {
             status,
@@ -507,18 +593,36 @@ async fn answer(
             pieces,
             end,
         } => {
+            // Only a stream that ends normally can leave the connection reusable.
+            let chunked = keep_alive && end == StreamEnd::Close;
+            let framing = if chunked {
+                Framing::Chunked
+            } else {
+                Framing::Close
+            };
             if socket
-                .write_all(&head(status, &headers, None))
+                .write_all(&head(status, &headers, framing, chunked))
                 .await
                 .is_err()
             {
-                return;
+                return false;
             }
             for (index, (delay, piece)) in pieces.iter().enumerate() {
                 if !delay.is_zero() {
                     tokio::time::sleep(*delay).await;
                 }
-                if socket.write_all(piece).await.is_err() || socket.flush().await.is_err() {
+                // An empty chunk would end a chunked body.
+                if chunked && piece.is_empty() {
+                    continue;
+                }
+                let framed;
+                let bytes = if chunked {
+                    framed = [format!("{:x}\r\n", piece.len()).as_bytes(), piece, b"\r\n"].concat();
+                    &framed
+                } else {
+                    piece
+                };
+                if socket.write_all(bytes).await.is_err() || socket.flush().await.is_err() {
                     routes
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -528,10 +632,11 @@ async fn answer(
                             at: Instant::now(),
                             pieces_sent: index,
                         });
-                    return;
+                    return false;
                 }
             }
             match end {
+                StreamEnd::Close if chunked => return socket.write_all(b"0\r\n\r\n").await.is_ok(),
                 StreamEnd::Close => {
                     let _ = socket.shutdown().await;
                 }
@@ -540,6 +645,7 @@ async fn answer(
                     let _ = socket.set_zero_linger();
                 }
             }
+            false
         }
     }
 }

@@ -7,9 +7,10 @@ use std::{
     process::{Command, Stdio},
 };
 
-use host_stub::{
+use provider_host::{
     discovery::{Origin, SearchRoot},
-    registry::{HostIdentity, LoadReport, Registry},
+    identity::HostIdentity,
+    registry::{LoadReport, Registry},
 };
 use tempfile::TempDir;
 
@@ -157,7 +158,7 @@ impl Sandbox {
                 origin: Origin::Flag,
                 explicit: true,
             }],
-            &HostIdentity::host_stub(),
+            &HostIdentity::new("host-stub", env!("CARGO_PKG_VERSION")),
         )
     }
 

@@ -1,6 +1,9 @@
 //! Assembling the distributable plugin folder: one folder that both hosts load. host-stub reads
 //! `openclaw.plugin.json` and loads the library; real OpenClaw reads the same manifest and
-//! `package.json`, imports `index.js`, which spawns `openclaw-provider-bridge` for the work.
+//! `package.json`, imports `index.js`, which runs `openclaw-provider-bridge` for the work.
+//!
+//! The manifest is not a source file: it is generated from the built library's own account of
+//! itself (`provider_host::describe`), so the plugin's facts have one home, its code.
 //!
 //! OpenClaw copies the whole folder on every load, so it holds only what runs: the stripped
 //! library, the stripped bridge, the manifest and the two JS files.
@@ -22,6 +25,27 @@ pub fn library_file() -> String {
 
 /// The bridge executable's name.
 pub const BRIDGE: &str = "openclaw-provider-bridge";
+
+/// The manifest's file name.
+pub const MANIFEST: &str = "openclaw.plugin.json";
+
+/// The manifest the library at `library` implies, as pretty JSON with a final newline.
+pub fn manifest_text(library: &Path) -> Result<String, String> {
+    let host = provider_host::identity::HostIdentity::new("xtask", env!("CARGO_PKG_VERSION"));
+    let manifest = provider_host::describe::describe_library(library, &host)?;
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| err.to_string())?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Writes the manifest the library at `library` implies to `out`, unless it already says that.
+pub fn write_manifest(library: &Path, out: &Path) -> Result<(), String> {
+    let text = manifest_text(library)?;
+    if std::fs::read_to_string(out).is_ok_and(|current| current == text) {
+        return Ok(());
+    }
+    std::fs::write(out, text).map_err(|err| format!("cannot write {}: {err}", out.display()))
+}
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
@@ -54,11 +78,6 @@ pub fn assemble(profile_dir: &Path, folder: &Path, strip_debug: bool) -> Result<
     let library = library_file();
     let sources = [
         (
-            root.join("plugin/openclaw.plugin.json"),
-            "openclaw.plugin.json",
-            0o644,
-        ),
-        (
             root.join("plugin/openclaw/package.json"),
             "package.json",
             0o644,
@@ -73,12 +92,17 @@ pub fn assemble(profile_dir: &Path, folder: &Path, strip_debug: bool) -> Result<
     }
     std::fs::create_dir_all(folder)
         .map_err(|err| format!("cannot create {}: {err}", folder.display()))?;
-    let mut files = Vec::new();
+    let manifest = manifest_text(&profile_dir.join(&library))
+        .map_err(|err| format!("{err} (build it first: cargo build -p openclaw-huggingface)"))?;
+    let manifest_path = folder.join(MANIFEST);
+    std::fs::write(&manifest_path, &manifest)
+        .map_err(|err| format!("cannot write {}: {err}", manifest_path.display()))?;
+    let mut files = vec![(MANIFEST.to_owned(), manifest.len() as u64)];
     for (source, name, mode) in sources {
         let target = folder.join(name);
         std::fs::copy(&source, &target).map_err(|err| {
             format!(
-                "cannot copy {} (build it first: cargo build -p openclaw-huggingface -p host-stub): {err}",
+                "cannot copy {} (build it first: cargo build -p openclaw-huggingface -p openclaw-provider-bridge): {err}",
                 source.display()
             )
         })?;

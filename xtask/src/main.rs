@@ -1,5 +1,8 @@
 //! `cargo xtask dist [--out DIR]`: builds the release plugin and bridge and assembles the
 //! distributable folder (default `target/dist/huggingface`). See `xtask::assemble`.
+//!
+//! `xtask manifest DIR`: writes `DIR/openclaw.plugin.json` for the plugin library built in `DIR`
+//! (the cargo runner does this after each build, so `cargo run` finds the fresh plugin).
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -8,6 +11,19 @@ fn main() -> ExitCode {
     let mut out = None;
     match args.next().as_deref() {
         Some("dist") => {}
+        Some("manifest") => {
+            let Some(dir) = args.next().map(PathBuf::from) else {
+                return usage();
+            };
+            let library = dir.join(xtask::library_file());
+            return match xtask::write_manifest(&library, &dir.join(xtask::MANIFEST)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         _ => return usage(),
     }
     while let Some(arg) = args.next() {
@@ -30,10 +46,7 @@ fn main() -> ExitCode {
             "-p",
             "openclaw-huggingface",
             "-p",
-            "host-stub",
-            "--bin",
-            xtask::BRIDGE,
-            "--lib",
+            "openclaw-provider-bridge",
         ])
         .status();
     if !matches!(built, Ok(status) if status.success()) {
@@ -62,6 +75,6 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask dist [--out DIR]");
+    eprintln!("usage: cargo xtask dist [--out DIR] | cargo xtask manifest DIR");
     ExitCode::from(2)
 }

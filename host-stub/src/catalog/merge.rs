@@ -70,6 +70,7 @@ pub struct PreviousEdits {
 
 impl PreviousEdits {
     /// Finds the user's edits in persisted rows, given their snapshots.
+    #[cfg(test)]
     pub fn find(rows: &[Row], generated: &Snapshots) -> Self {
         let mut found = Self::default();
         for row in rows {

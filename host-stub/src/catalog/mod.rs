@@ -26,7 +26,9 @@ use self::{
     rows::Row,
     store::{ProviderBlock, Refresh, models_path},
 };
-use crate::{host::Host, plugin::LoadedPlugin, provider_settings::ProviderSettings};
+use provider_host::plugin::LoadedPlugin;
+
+use crate::{host::Host, provider_settings::ProviderSettings};
 
 /// Where a catalog being shown came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]

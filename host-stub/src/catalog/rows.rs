@@ -11,6 +11,8 @@ use openclaw_provider_abi::{
     Modalities, ModelCost, ModelInfo, ModelProvider, Tristate,
     abi_stable::std_types::{ROption, RString, RVec},
 };
+pub use provider_host::rows::Cost;
+use provider_host::rows::ModelRow;
 use serde::{
     Deserialize, Deserializer, Serialize,
     de::{MapAccess, Visitor},
@@ -90,16 +92,6 @@ impl Filled {
     pub fn is_empty(&self) -> bool {
         *self == Filled::default()
     }
-}
-
-/// Price in USD per million tokens.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Cost {
-    pub input: f64,
-    pub output: f64,
-    pub cache_read: f64,
-    pub cache_write: f64,
 }
 
 /// One upstream serving a model.
@@ -280,22 +272,19 @@ impl Row {
         row
     }
 
-    /// A model as a row tagged with where it came from.
+    /// A model as a row tagged with where it came from: OpenClaw's row, plus what the host
+    /// keeps beyond it.
     pub fn from_model(model: &ModelInfo, source: &str) -> Self {
+        let row = ModelRow::from(model);
         Row {
-            id: model.id.to_string(),
+            id: row.id.to_owned(),
             filled: Filled {
-                name: Some(model.name.to_string()),
-                reasoning: Some(model.reasoning),
-                input: Some(model.input.names().into_iter().map(str::to_owned).collect()),
-                context_window: Some(model.context_window),
-                max_tokens: Some(model.max_tokens),
-                cost: Some(Cost {
-                    input: model.cost.input,
-                    output: model.cost.output,
-                    cache_read: model.cost.cache_read,
-                    cache_write: model.cost.cache_write,
-                }),
+                name: Some(row.name.to_owned()),
+                reasoning: Some(row.reasoning),
+                input: Some(row.input.into_iter().map(str::to_owned).collect()),
+                context_window: Some(row.context_window),
+                max_tokens: Some(row.max_tokens),
+                cost: Some(row.cost),
                 supports_tools: model.supports_tools.known(),
                 supports_structured_output: model.supports_structured_output.known(),
             },

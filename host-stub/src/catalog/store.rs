@@ -308,54 +308,19 @@ fn digest(bytes: &[u8]) -> String {
     digest.finish()
 }
 
-/// A 64-bit multiply-xor digest over 8-byte words: stable across builds and versions (unlike
-/// std's hasher), independent of how the input is split into pieces, and a few times faster
-/// than byte-wise FNV on multi-megabyte catalogs. It detects edits; it defends against no one.
+/// XXH3-64 over the rows as written: stable across builds and versions (unlike std's hasher),
+/// streaming (independent of how the output is split into writes), and fast on multi-megabyte
+/// catalogs. It detects edits; it defends against no one.
 #[derive(Default)]
-struct Digest {
-    state: u64,
-    pending: [u8; 8],
-    pending_len: usize,
-    total: u64,
-}
+struct Digest(xxhash_rust::xxh3::Xxh3);
 
 impl Digest {
-    const K: u64 = 0x9e37_79b9_7f4a_7c15;
-
-    fn mix(&mut self, word: u64) {
-        self.state = (self.state ^ word).wrapping_mul(Self::K).rotate_left(29);
+    fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
 
-    fn update(&mut self, mut bytes: &[u8]) {
-        self.total += bytes.len() as u64;
-        if self.pending_len > 0 {
-            let take = (8 - self.pending_len).min(bytes.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
-            self.pending_len += take;
-            bytes = &bytes[take..];
-            if self.pending_len < 8 {
-                return;
-            }
-            self.mix(u64::from_le_bytes(self.pending));
-            self.pending_len = 0;
-        }
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut array = [0u8; 8];
-            array.copy_from_slice(word);
-            self.mix(u64::from_le_bytes(array));
-        }
-        let tail = words.remainder();
-        self.pending[..tail.len()].copy_from_slice(tail);
-        self.pending_len = tail.len();
-    }
-
-    fn finish(mut self) -> String {
-        let mut last = [0u8; 8];
-        last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-        self.mix(u64::from_le_bytes(last));
-        self.mix(self.total);
-        format!("mx64:{:016x}", self.state)
+    fn finish(self) -> String {
+        format!("xxh3:{:016x}", self.0.digest())
     }
 }
 

@@ -2,14 +2,11 @@
 //! can come from, in precedence order, with a masked value — and which one calls use.
 
 use clap::Subcommand;
+use provider_host::credentials::{self, Candidate, CredentialSource, Lookup};
 use serde_json::json;
 
 use super::{CliResult, models::selected, open_host, output::print_json};
-use crate::{
-    credentials::{self, Candidate, CredentialSource, Lookup},
-    host::HostOptions,
-    onboarding,
-};
+use crate::{host::HostOptions, onboarding};
 
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
@@ -27,16 +24,15 @@ pub enum AuthCommand {
 pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
     let AuthCommand::Status { provider, json } = command;
     let host = open_host(options)?;
-    let profiles = host.profiles()?;
     let mut report = Vec::new();
     for plugin in selected(&host, provider.as_deref())? {
+        let profiles = host.stored_profiles(plugin.id())?;
         for method in &plugin.auth_methods {
             let candidates = credentials::candidates(
                 method,
                 &Lookup {
                     explicit: None,
                     profiles: &profiles,
-                    config: &host.config,
                 },
             );
             let active = candidates.iter().position(Candidate::usable);

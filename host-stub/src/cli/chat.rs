@@ -1,9 +1,9 @@
 //! `host-stub chat [--model REF] [--no-stream] [--json] [--system TEXT] [PROMPT…]`: the answer
 //! goes to stdout as it arrives; reasoning, notices, attempts and the closing summary (model,
 //! serving provider, usage) go to stderr, reasoning dimmed on a terminal. With `--json`, stdout
-//! carries one JSON object per line instead: `attempt`, `notice`, `serving_provider`, `text`,
-//! `reasoning`, `tool_call`, `failed`, then `done` or `error`. Ctrl-C cancels the request
-//! (exit code 130).
+//! carries one JSON object per line instead, in the schema `provider_host::event_lines` defines
+//! (`attempt`, `notice`, `serving_provider`, `text`, `reasoning`, `tool_call`, `failed`, then
+//! `done` or `error`). Ctrl-C cancels the request (exit code 130).
 
 use std::{
     io::{IsTerminal, Read, Write},
@@ -15,7 +15,7 @@ use std::{
 
 use clap::Args;
 use openclaw_provider_abi::{ProviderError, documents::ToolCallDelta};
-use serde_json::json;
+use provider_host::event_lines::{DoneLine, ErrorLine, EventLine};
 
 use super::{CliResult, Failure, open_host};
 use crate::{
@@ -73,9 +73,11 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     match run(&host, &chat_options, sink, &cancel) {
         Ok(outcome) => {
             if args.json {
-                emit(
-                    &json!({"type": "done", "model": outcome.model, "result": outcome.done, "attempts": outcome.attempts}),
-                );
+                emit(&EventLine::Done(DoneLine {
+                    done: std::borrow::Cow::Borrowed(&outcome.done),
+                    model_ref: Some(&outcome.model),
+                    attempts: Some(&outcome.attempts),
+                }));
             } else {
                 let done = &outcome.done;
                 let mut summary = format!("model {}", outcome.model);
@@ -111,9 +113,13 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
         Err(ChatFailure::Setup(message)) => Err(Failure::new(message)),
         Err(ChatFailure::Cancelled { attempts }) => {
             if args.json {
-                emit(
-                    &json!({"type": "error", "code": "cancelled", "message": "cancelled", "attempts": attempts}),
-                );
+                emit(&EventLine::Error(ErrorLine {
+                    code: "cancelled".into(),
+                    message: "cancelled".into(),
+                    http_status: None,
+                    retry_after_ms: None,
+                    attempts: Some(&attempts),
+                }));
             } else {
                 eprintln!("\ncancelled");
             }
@@ -124,12 +130,9 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
         }
         Err(ChatFailure::Failed { error, attempts }) => {
             if args.json {
-                emit(&json!({
-                    "type": "error",
-                    "code": error.code.to_string(),
-                    "httpStatus": (error.http_status != 0).then_some(error.http_status),
-                    "message": error.message.as_str(),
-                    "attempts": attempts,
+                emit(&EventLine::Error(ErrorLine {
+                    attempts: Some(&attempts),
+                    ..ErrorLine::from_error(&error)
                 }));
             }
             let tried = if attempts.len() > 1 {
@@ -237,41 +240,43 @@ impl ChatSink for TextSink {
 #[derive(Default)]
 struct JsonSink;
 
-fn emit(value: &serde_json::Value) {
+fn emit(line: &EventLine<'_>) {
+    let mut bytes = Vec::new();
+    line.write_to(&mut bytes);
     let mut stdout = std::io::stdout().lock();
-    let _ = serde_json::to_writer(&mut stdout, value);
-    let _ = stdout.write_all(b"\n");
+    let _ = stdout.write_all(&bytes);
     let _ = stdout.flush();
 }
 
 impl ChatSink for JsonSink {
     fn attempt(&mut self, attempt: &Attempt) {
-        emit(
-            &json!({"type": "attempt", "number": attempt.number, "of": attempt.of, "model": attempt.model}),
-        );
+        emit(&EventLine::Attempt {
+            number: attempt.number,
+            of: attempt.of,
+            model: &attempt.model,
+        });
     }
     fn notice(&mut self, text: &str) {
-        emit(&json!({"type": "notice", "text": text}));
+        emit(&EventLine::Notice { message: text });
     }
     fn serving_provider(&mut self, name: &str) {
-        emit(&json!({"type": "serving_provider", "name": name}));
+        emit(&EventLine::ServingProvider { provider: name });
     }
     fn text(&mut self, text: &str) {
-        emit(&json!({"type": "text", "text": text}));
+        emit(&EventLine::Text { delta: text });
     }
     fn reasoning(&mut self, text: &str) {
-        emit(&json!({"type": "reasoning", "text": text}));
+        emit(&EventLine::Reasoning { delta: text });
     }
     fn tool_call(&mut self, delta: &ToolCallDelta) {
-        emit(&json!({"type": "tool_call", "delta": delta}));
+        emit(&EventLine::ToolCall(delta));
     }
     fn failed(&mut self, attempt: &Attempt, error: &ProviderError, next: Option<&str>) {
-        emit(&json!({
-            "type": "failed",
-            "model": attempt.model,
-            "code": error.code.to_string(),
-            "message": error.message.as_str(),
-            "next": next,
-        }));
+        emit(&EventLine::Failed {
+            model: &attempt.model,
+            code: error.code.to_string(),
+            message: &error.message,
+            next,
+        });
     }
 }

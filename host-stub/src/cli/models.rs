@@ -2,6 +2,7 @@
 //! (`set`), the fallbacks and the aliases — kept in the configuration.
 
 use clap::Subcommand;
+use provider_host::plugin::LoadedPlugin;
 use serde::Serialize;
 
 use super::{
@@ -14,7 +15,6 @@ use crate::{
     host::{Host, HostOptions},
     model_refs::{self, alias_of, aliases},
     paths::StatePaths,
-    plugin::LoadedPlugin,
 };
 
 #[derive(Debug, Subcommand)]

@@ -7,7 +7,8 @@
 //!
 //! Interactive runs ask, in order: which auth choice (grouped by provider), whether to use a
 //! token found in the environment, else the key (masked); check it with a spinner; then offer
-//! the default model from the live catalog — each model also as `:cheapest` and `:fastest` —
+//! the default model from the live catalog — each model also with the routing policies the plugin
+//! names (`:cheapest` and `:fastest` for Hugging Face) —
 //! or from the built-in one with the reason, filtered as you type, the current default
 //! pre-selected.
 
@@ -18,16 +19,19 @@ use openclaw_provider_abi::{
     AuthMethod, CatalogRequest, CatalogSource, DiscoveryMode, SecretInputMode, Timeouts, Tristate,
 };
 
+use provider_host::{
+    discovery::{executable_dir, find_candidates, search_roots},
+    manifest::{AuthChoice, read_manifest},
+    plugin::LoadedPlugin,
+};
+
 use super::{CliResult, Failure, open_host, output::print_json};
 use crate::{
     config::Config,
-    discovery::{executable_dir, find_candidates, search_roots},
     host::{Host, HostOptions},
-    manifest::{AuthChoice, read_manifest},
     model_refs,
     onboarding::{self, KeyChoice, KeySource, OnboardError, Plan, Report},
     paths::StatePaths,
-    plugin::LoadedPlugin,
     provider_settings::ProviderSettings,
 };
 
@@ -456,7 +460,8 @@ fn spinner(message: &str) -> indicatif::ProgressBar {
 }
 
 /// The default-model picker: the live catalog (or the built-in one, with the reason), each
-/// model also offered with `:cheapest` and `:fastest`, the current default pre-selected.
+/// model also offered with the routing policies the plugin names (`:cheapest`, `:fastest` for
+/// Hugging Face), the current default pre-selected.
 fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<String, Failure> {
     let settings = ProviderSettings::read(&host.config, plugin.id());
     let spinner = spinner("Loading the model list…");
@@ -488,10 +493,11 @@ fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<Str
     for model in catalog.models.iter() {
         let base = format!("{provider}/{}", model.id);
         options.push((format!("{} — {base}", model.name), base.clone()));
-        for policy in ["cheapest", "fastest"] {
+        for policy in &plugin.metadata.routing_policies {
+            let suffix = &policy.suffix;
             options.push((
-                format!("{} ({policy}) — {base}:{policy}", model.name),
-                format!("{base}:{policy}"),
+                format!("{} ({suffix}) — {base}:{suffix}", model.name),
+                format!("{base}:{suffix}"),
             ));
         }
     }

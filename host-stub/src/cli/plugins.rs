@@ -3,15 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use provider_host::plugin::LoadedPlugin;
 use serde::Serialize;
 
 use super::{
     CliResult, Failure, open_host,
     output::{print_json, print_table, table},
 };
-use crate::{
-    host::HostOptions, install::install_plugin, plugin::LoadedPlugin, registry::HostIdentity,
-};
+use crate::{host::HostOptions, install::install_plugin};
 
 #[derive(Debug, Subcommand)]
 pub enum PluginsCommand {
@@ -62,7 +61,7 @@ struct PluginView<'a> {
     api: &'a str,
     default_base_url: &'a str,
     default_model: &'a str,
-    origin: crate::discovery::Origin,
+    origin: provider_host::discovery::Origin,
     dir: &'a std::path::Path,
     library: &'a std::path::Path,
 }
@@ -232,7 +231,7 @@ fn install(options: &HostOptions, path: &std::path::Path, force: bool, json: boo
         path,
         &paths.extensions_dir(),
         force,
-        &HostIdentity::host_stub(),
+        &crate::host::identity(),
     )?;
     if json {
         return print_json(&installed);

@@ -21,7 +21,7 @@ use crate::{
 ///
 /// This is an abi_stable *prefix type*: functions may only be appended after the last one, in a
 /// minor release (see the crate's evolution rules). `chat_stream` is the last field of the 1.0
-/// prefix.
+/// prefix; `prepare` was added in 1.1.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = ProviderModuleRef)))]
@@ -71,6 +71,13 @@ pub struct ProviderModule {
         context: &CallContext,
         request_json: RStr<'_>,
     ) -> RResult<ChatStreamBox, ProviderError>,
+
+    /// Gets ready for calls like the ones `context` describes (its base URL and deadlines):
+    /// opens what they will need — a connection to the service — so the next call does not
+    /// wait for it. Returns at once and never sends the credential anywhere a call would not;
+    /// the work goes on in the background, and a failure shows in the next real call, not here.
+    /// A plugin with nothing to prepare returns `Ok`. (1.1)
+    pub prepare: extern "C" fn(context: &CallContext) -> RResult<(), ProviderError>,
 }
 
 impl RootModule for ProviderModuleRef {

@@ -39,7 +39,8 @@ pub struct PluginInfo {
     pub default_model: RString,
     /// Where a person reads more.
     pub docs_url: RString,
-    /// Optional extra metadata as a JSON object; empty when there is none.
+    /// Optional extra metadata as a JSON object ([`crate::documents::PluginMetadata`]); empty
+    /// when there is none.
     pub metadata_json: RString,
 }
 
@@ -255,7 +256,8 @@ pub struct ModelInfo {
     /// Which of the figures above are not published facts (estimates, defaults); empty when all
     /// are facts.
     pub facts_note: RString,
-    /// Optional extra metadata as a JSON object; empty when there is none.
+    /// Optional extra metadata as a JSON object ([`crate::documents::PluginMetadata`]); empty
+    /// when there is none.
     pub extra_json: RString,
 }
 

@@ -36,6 +36,7 @@ pub fn root_module() -> ProviderModuleRef {
         resolve_ref,
         chat,
         chat_stream,
+        prepare,
     }
     .leak_into_prefix()
 }
@@ -313,4 +314,9 @@ extern "C" fn chat_stream(
         };
         Ok(ChatStream_TO::from_value(stream, TD_Opaque))
     })
+}
+
+/// Nothing to prepare: the echo provider has no connections.
+extern "C" fn prepare(_context: &CallContext) -> RResult<(), ProviderError> {
+    catch_panics("prepare", || Ok(()))
 }

@@ -1,7 +1,8 @@
-//! Which credential a provider call uses, in one order for discovery, validation and chat alike:
-//! an explicit flag, then the stored profile the user onboarded (in ref mode, the environment
-//! variable it names), then the plugin's environment variables in their declared order, then the
-//! plugin's token file. Values are trimmed; empty ones are skipped. Everything that reports a
+//! Which credential a provider call uses, in one order for discovery, validation and chat alike
+//! and for every host: an explicit value (a flag, or the credential a request carries), then
+//! the stored profiles the host's credential store holds for the provider (in ref mode, the
+//! environment variable a profile names), then the plugin's environment variables in their
+//! declared order, then the plugin's token file. Values are trimmed; empty ones are skipped. Everything that reports a
 //! credential shows only its masked form and where it came from.
 
 use std::path::PathBuf;
@@ -9,11 +10,27 @@ use std::path::PathBuf;
 use openclaw_provider_abi::{AuthMethod, Secret};
 use serde::Serialize;
 
-use crate::{
-    config::Config,
-    paths::expand_tilde,
-    profiles::{ProfileStore, StoredKey},
-};
+use crate::paths::expand_tilde;
+
+/// Where a stored profile's key is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StoredKey {
+    /// The key itself (plaintext mode).
+    Plain(Secret),
+    /// The environment variable that holds it (ref mode).
+    EnvRef(String),
+    /// A reference this host cannot follow (OpenClaw's file/exec secret refs).
+    Unsupported(String),
+}
+
+/// One profile from a host's credential store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoredProfile {
+    pub id: String,
+    pub provider: String,
+    pub kind: String,
+    pub key: Option<StoredKey>,
+}
 
 /// Where a credential was found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -71,11 +88,13 @@ pub struct Candidate {
 }
 
 /// Inputs to resolution besides the auth method.
+#[derive(Default)]
 pub struct Lookup<'a> {
-    /// A value given on the command line, with the flag's name.
+    /// A value given explicitly (a command-line flag, a request), with the name of where it
+    /// came from.
     pub explicit: Option<(&'a str, &'a str)>,
-    pub profiles: &'a ProfileStore,
-    pub config: &'a Config,
+    /// The provider's stored profiles, in the host's order of preference.
+    pub profiles: &'a [StoredProfile],
 }
 
 /// Every place, in precedence order, with what it holds.
@@ -100,9 +119,8 @@ pub fn candidates(method: &AuthMethod, lookup: &Lookup<'_>) -> Vec<Candidate> {
             note,
         );
     }
-    let provider = method.provider_id.as_str();
-    let order = lookup.config.strings(&format!("auth.order.{provider}"));
-    for profile in lookup.profiles.profiles_for(provider, &order) {
+    for profile in lookup.profiles {
+        let profile = profile.clone();
         match profile.key {
             Some(StoredKey::Plain(secret)) => push(
                 CredentialSource::Profile {

@@ -6,14 +6,20 @@
 
 use std::path::PathBuf;
 
+use std::sync::atomic::AtomicBool;
+
 use openclaw_provider_abi::{
     AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, ModelInfo,
     OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModuleRef,
     ResolvedModel,
     abi_stable::std_types::{RResult, RSlice, RStr},
+    documents::PluginMetadata,
 };
 
-use crate::{discovery::Origin, manifest::PluginManifest};
+use crate::{
+    describe::static_catalog_request, discovery::Origin, events::EventStream,
+    manifest::PluginManifest,
+};
 
 /// A plugin that passed every check and was initialised.
 #[derive(Clone)]
@@ -30,6 +36,9 @@ pub struct LoadedPlugin {
     pub origin: Origin,
     /// Its auth methods, read once at load.
     pub auth_methods: Vec<AuthMethod>,
+    /// What its info's metadata says (routing policies, settings schema); empty when it says
+    /// nothing readable.
+    pub metadata: PluginMetadata,
     module: ProviderModuleRef,
 }
 
@@ -58,7 +67,15 @@ impl LoadedPlugin {
         origin: Origin,
         module: ProviderModuleRef,
     ) -> Result<Self, ProviderError> {
-        let auth_methods = into_result((module.auth_methods())())?.into_vec();
+        let auth_methods = Self::auth_methods_of(module)?;
+        let metadata = if info.metadata_json.trim().is_empty() {
+            PluginMetadata::default()
+        } else {
+            serde_json::from_str(&info.metadata_json).unwrap_or_else(|err| {
+                tracing::debug!("{}: unreadable metadata in its info: {err}", info.id);
+                PluginMetadata::default()
+            })
+        };
         Ok(Self {
             manifest,
             info,
@@ -66,8 +83,29 @@ impl LoadedPlugin {
             library,
             origin,
             auth_methods,
+            metadata,
             module,
         })
+    }
+
+    /// The auth methods of a module.
+    pub(crate) fn auth_methods_of(
+        module: ProviderModuleRef,
+    ) -> Result<Vec<AuthMethod>, ProviderError> {
+        into_result((module.auth_methods())()).map(|methods| methods.into_vec())
+    }
+
+    /// The built-in catalog of a module (no credential, no network).
+    pub(crate) fn static_catalog_of(
+        module: ProviderModuleRef,
+    ) -> Result<Vec<ModelInfo>, ProviderError> {
+        into_result((module.list_models())(&static_catalog_request()))
+            .map(|catalog| catalog.models.into_vec())
+    }
+
+    /// The plugin's built-in catalog (no credential, no network).
+    pub fn static_catalog(&self) -> Result<Vec<ModelInfo>, ProviderError> {
+        Self::static_catalog_of(self.module)
     }
 
     /// The provider id.
@@ -122,7 +160,23 @@ impl LoadedPlugin {
             .map(|json| json.into_string())
     }
 
-    /// A streamed chat.
+    /// Warms what calls like `context`'s need (a connection); returns at once.
+    pub fn prepare(&self, context: &CallContext) -> Result<(), ProviderError> {
+        into_result((self.module.prepare())(context))
+    }
+
+    /// A streamed chat as typed events, the way hosts consume it; setting `cancel` stops it.
+    pub fn chat_events<'c>(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+        cancel: Option<&'c AtomicBool>,
+    ) -> Result<EventStream<'c>, ProviderError> {
+        self.chat_stream(context, request_json)
+            .map(|stream| EventStream::new(stream, cancel))
+    }
+
+    /// A streamed chat as the ABI's own pull handle (for code that exercises the ABI itself).
     pub fn chat_stream(
         &self,
         context: &CallContext,

@@ -13,9 +13,9 @@ use openclaw_provider_abi::{HostContext, INTERFACE_VERSION, PluginInfo, interfac
 
 use crate::{
     discovery::{Candidate, Origin, SearchRoot, find_candidates},
+    identity::HostIdentity,
     loader::{check_file_safety, load_module},
-    logging,
-    manifest::{PluginManifest, read_manifest},
+    manifest::{MANIFEST_FILE, PluginManifest, read_manifest},
     plugin::{LoadedPlugin, module_info, module_init},
 };
 
@@ -33,23 +33,6 @@ pub struct Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.path.display(), self.reason)
-    }
-}
-
-/// How the host introduces itself to plugins.
-#[derive(Clone, Debug)]
-pub struct HostIdentity {
-    pub name: String,
-    pub version: String,
-}
-
-impl HostIdentity {
-    /// host-stub's own identity.
-    pub fn host_stub() -> Self {
-        Self {
-            name: "host-stub".into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-        }
     }
 }
 
@@ -77,7 +60,7 @@ impl Registry {
             warnings,
             ..LoadReport::default()
         };
-        let context = logging::host_context(host);
+        let context = host.host_context();
         for candidate in candidates {
             match report.registry.admit(&candidate, &context) {
                 Ok(Some(plugin)) => {
@@ -115,7 +98,7 @@ impl Registry {
         candidate: &Candidate,
         context: &HostContext,
     ) -> Result<Option<LoadedPlugin>, Refusal> {
-        let manifest_path = candidate.dir.join(crate::manifest::MANIFEST_FILE);
+        let manifest_path = candidate.dir.join(MANIFEST_FILE);
         let refuse = |path: &PathBuf, id: Option<&str>, reason: String| Refusal {
             path: path.clone(),
             id: id.map(str::to_owned),

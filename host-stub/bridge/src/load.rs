@@ -1,0 +1,82 @@
+//! Loading the plugin the bridge serves: the one in the bridge's own folder (or `--plugin-dir`),
+//! through `provider_host`'s registry, so every check and refusal is host-stub's.
+
+use std::path::PathBuf;
+
+use provider_host::{
+    discovery::{Origin, SearchRoot, executable_dir},
+    identity::HostIdentity,
+    plugin::LoadedPlugin,
+    registry::Registry,
+};
+
+use crate::ops::Stop;
+
+/// The bridge as plugins see it.
+pub fn identity() -> HostIdentity {
+    HostIdentity::new("openclaw-provider-bridge", env!("CARGO_PKG_VERSION"))
+}
+
+/// Loads the plugin in `dir` (default: this executable's folder); `provider` picks one when the
+/// folder holds several.
+pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin, Stop> {
+    let (path, origin) = match dir {
+        Some(dir) => (dir, Origin::Flag),
+        None => (
+            executable_dir().ok_or_else(|| {
+                Stop::new(
+                    3,
+                    "plugin_unavailable",
+                    "cannot tell which folder the bridge is in",
+                )
+            })?,
+            Origin::ExecutableDir,
+        ),
+    };
+    let report = Registry::load(
+        &[SearchRoot {
+            path: path.clone(),
+            origin,
+            explicit: true,
+        }],
+        &identity(),
+    );
+    let plugins = report.registry.plugins();
+    let chosen = match provider {
+        Some(id) => plugins.iter().find(|p| p.id() == id.to_ascii_lowercase()),
+        None if plugins.len() > 1 => {
+            let ids: Vec<&str> = plugins.iter().map(|p| p.id()).collect();
+            return Err(Stop::new(
+                2,
+                "usage",
+                format!(
+                    "{} holds several providers ({}); pass --provider",
+                    path.display(),
+                    ids.join(", ")
+                ),
+            ));
+        }
+        None => plugins.first(),
+    };
+    chosen.cloned().ok_or_else(|| {
+        let problems: Vec<String> = report
+            .refusals
+            .iter()
+            .map(ToString::to_string)
+            .chain(report.warnings.iter().cloned())
+            .collect();
+        Stop::new(
+            3,
+            "plugin_unavailable",
+            if problems.is_empty() {
+                format!(
+                    "no provider plugin{} in {}",
+                    provider.map(|id| format!(" '{id}'")).unwrap_or_default(),
+                    path.display()
+                )
+            } else {
+                format!("the plugin was refused: {}", problems.join("; "))
+            },
+        )
+    })
+}
