@@ -1,9 +1,11 @@
 //! `plugins install`: checks a built plugin by loading it, then copies its folder into the state
 //! directory's `extensions/<id>/`, atomically (staged next to the target, then renamed).
 //!
-//! Only the files that make up a plugin are copied — the manifest, the library, and the
-//! OpenClaw entry (`package.json` and the modules it lists) when present — so installing from a
-//! build directory does not drag the build along.
+//! Only the files that make up a plugin are copied — the manifest, the library and the provider
+//! bridge beside it (for a folder shipped for several platforms, its whole binaries directory),
+//! and the OpenClaw entry (`package.json` and the modules it lists) when present — so
+//! installing from a build directory does not drag the build along, and what is installed is a
+//! complete folder that real OpenClaw can run too.
 
 use std::path::{Path, PathBuf};
 
@@ -73,10 +75,16 @@ pub fn install_plugin(
             target.display()
         );
     }
-    let mut files = vec![
-        PathBuf::from(MANIFEST_FILE),
-        native.library_file_name().into(),
-    ];
+    let mut files = vec![PathBuf::from(MANIFEST_FILE)];
+    match &native.binaries {
+        Some(binaries) => files.extend(files_under(&source_dir, Path::new(binaries))?),
+        None => {
+            files.push(native.library_file_name().into());
+            if source_dir.join(BRIDGE).is_file() {
+                files.push(BRIDGE.into());
+            }
+        }
+    }
     files.extend(openclaw_entry_files(&source_dir)?);
 
     std::fs::create_dir_all(extensions_dir)
@@ -94,6 +102,29 @@ pub fn install_plugin(
         path: target,
         replaced,
     })
+}
+
+/// The provider bridge's file name (the executable real OpenClaw's entry runs).
+const BRIDGE: &str = "openclaw-provider-bridge";
+
+/// The regular files under `relative` in `dir`, as paths relative to `dir` (symbolic links and
+/// other special files are not part of a plugin and are left out).
+fn files_under(dir: &Path, relative: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(dir.join(relative))
+        .with_context(|| format!("cannot read {}", dir.join(relative).display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let path = relative.join(entry.file_name());
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            found.extend(files_under(dir, &path)?);
+        } else if kind.is_file() {
+            found.push(path);
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// `package.json` and the entry modules it lists under `openclaw.extensions`, if the folder has

@@ -15,8 +15,9 @@
 // one, unless it keeps dying. No dependencies, no build step.
 
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 
 const BRIDGE = "openclaw-provider-bridge";
 /** The bridge protocol this entry speaks; a bridge speaking another is refused. */
@@ -80,8 +81,10 @@ function lastWords(stderr) {
  * answers.
  */
 export class ResidentBridge {
-  constructor(executable, logger) {
-    this.executable = executable;
+  constructor(root, manifest, logger) {
+    this.root = root;
+    this.manifest = manifest;
+    this.executable = path.join(root, BRIDGE);
     this.logger = logger;
     this.idleExitMs = DEFAULT_IDLE_EXIT_MS;
     this.child = undefined;
@@ -164,10 +167,12 @@ export class ResidentBridge {
         `the Hugging Face provider bridge exited unexpectedly ${this.crashes.length} times in the last minute; it is not restarted for another ${retryIn} s${this.lastStderr ? lastWords(this.lastStderr) : ""}`,
       );
     }
+    this.executable = bridgePath(this.root, this.manifest);
     let process;
     try {
       // The environment carries no credential: each request brings its own.
-      process = spawn(this.executable, ["serve", "--protocol", String(PROTOCOL)], { stdio: ["pipe", "pipe", "pipe"] });
+      const args = ["--plugin-dir", this.root, "serve", "--protocol", String(PROTOCOL)];
+      process = spawn(this.executable, args, { stdio: ["pipe", "pipe", "pipe"] });
     } catch (error) {
       throw spawnFailure(this.executable, error);
     }
@@ -300,14 +305,20 @@ export class ResidentBridge {
     for (const stream of [process.stdin, process.stdout, process.stderr]) stream?.ref?.();
   }
 
-  /** Lets OpenClaw exit while the bridge idles, and ends an idle bridge after a while. */
+  /**
+   * Lets OpenClaw exit while the bridge idles, and ends an idle bridge after a while — at once
+   * in a worker thread: OpenClaw refreshes catalogs in a worker it never retires, where a bridge
+   * would only wait for the next refresh.
+   */
   letGo() {
     const child = this.child;
     if (!child) return;
     child.process.unref();
     for (const stream of [child.process.stdin, child.process.stdout, child.process.stderr]) stream?.unref?.();
     clearTimeout(this.idleTimer);
-    if (this.idleExitMs > 0) {
+    if (!isMainThread) {
+      this.close();
+    } else if (this.idleExitMs > 0) {
       this.idleTimer = setTimeout(() => {
         if (this.pending.size === 0 && this.child === child) this.close();
       }, this.idleExitMs);
@@ -325,14 +336,40 @@ export class ResidentBridge {
   }
 }
 
+/** This platform as the folder names its binaries' directories: `linux-x64`, `darwin-arm64`… */
+export const PLATFORM = `${process.platform}-${process.arch}`;
+
+/**
+ * Where the bridge for this platform is in the folder at `root`: under the manifest's
+ * `native.binaries`, in this platform's directory (or beside the manifest when there is no
+ * such field). A folder without this platform's binaries is an error naming it.
+ */
+export function bridgePath(root, manifest) {
+  const binaries = manifest?.native?.binaries;
+  if (!binaries) return path.join(root, BRIDGE);
+  const dir = path.join(root, binaries, PLATFORM);
+  if (!existsSync(dir)) {
+    let offered = [];
+    try {
+      offered = readdirSync(path.join(root, binaries)).sort();
+    } catch {
+      // no binaries at all
+    }
+    throw new BridgeError(
+      "platform_unsupported",
+      `this Hugging Face plugin has no binaries for ${PLATFORM} (it has: ${offered.join(", ") || "none"}); install the package built for ${PLATFORM}`,
+    );
+  }
+  return path.join(dir, BRIDGE);
+}
+
 /** The one resident bridge of the folder at `root` in this process. */
-export function residentBridge(root, logger) {
+export function residentBridge(root, logger, manifest) {
   const bridges = (globalThis[REGISTRY] ??= new Map());
-  const executable = path.join(root, BRIDGE);
-  let bridge = bridges.get(executable);
+  let bridge = bridges.get(root);
   if (!bridge) {
-    bridge = new ResidentBridge(executable, logger);
-    bridges.set(executable, bridge);
+    bridge = new ResidentBridge(root, manifest ?? readManifest(root), logger);
+    bridges.set(root, bridge);
   }
   if (logger) bridge.logger = logger;
   return bridge;
@@ -642,7 +679,7 @@ export default {
     const logger = api.logger;
     const manifest = readManifest(root);
     const provider = manifest.id;
-    const bridge = residentBridge(root, logger);
+    const bridge = residentBridge(root, logger, manifest);
     const catalogBlock = manifest.modelCatalog?.providers?.[provider] ?? {};
     const defaultBaseUrl = catalogBlock.baseUrl ?? DEFAULT_BASE_URL;
     const choice = (manifest.providerAuthChoices ?? []).find((c) => c.provider === provider) ?? {};

@@ -17,7 +17,7 @@ use std::{path::Path, process::Command};
 
 use openclaw_e2e::{
     MockRouter, Reply, measure, models_body,
-    openclaw::{Home, assemble_folder, installation},
+    openclaw::{Home, assemble_folder, bridge_in, installation},
     stream_body,
     tls_proxy::TlsProxy,
     workspace_root,
@@ -57,9 +57,21 @@ fn main() {
     // OpenClaw's cost of running an installed plugin, which the bundled one does not pay.
     let canned_folder = scratch.path().join("canned/huggingface");
     copy_folder(&folder, &canned_folder);
+    // It speaks the resident protocol: a hello, then the recorded catalog answer (or a bare
+    // acknowledgement for the other operations) under each request's id.
     std::fs::write(
-        canned_folder.join("openclaw-provider-bridge"),
-        "#!/bin/sh\ncat \"$(dirname \"$0\")/catalog.json\"\n",
+        bridge_in(&canned_folder),
+        r#"#!/bin/sh
+answer="$(dirname "$0")/catalog.json"
+echo '{"type":"hello","protocol":1}'
+while IFS= read -r line; do
+  rid=$(printf '%s' "$line" | sed -n 's/.*"rid":\([0-9]*\).*/\1/p')
+  case $line in
+    *'"op":"catalog"'*) sed "s/^{/{\"rid\":$rid,/" "$answer" ;;
+    *) echo "{\"rid\":$rid,\"type\":\"prepared\"}" ;;
+  esac
+done
+"#,
     )
     .unwrap();
     let mut canned = Home::new();
@@ -77,9 +89,8 @@ fn main() {
         "plugins.entries.huggingface.config.baseUrl",
         &router.base_url(),
     );
-    let canned_answer = canned
-        .state_dir()
-        .join("extensions/huggingface/catalog.json");
+    let canned_answer = bridge_in(&canned.state_dir().join("extensions/huggingface"))
+        .with_file_name("catalog.json");
 
     // Bundled, discovery: its fixed router URL, through the impersonating proxy.
     let mut bundled = Home::new();
@@ -112,7 +123,7 @@ fn main() {
                 .and_then(|v| v["count"].as_u64())
                 .unwrap_or(0)
         };
-        let answer = Command::new(folder.join("openclaw-provider-bridge"))
+        let answer = Command::new(bridge_in(&folder))
             .args(["catalog", "--base-url", &router.base_url()])
             .env("OPENCLAW_PROVIDER_API_KEY", KEY)
             .output()
@@ -235,7 +246,11 @@ fn copy_folder(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Dura
 
 use openclaw_e2e::{
     MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, models_body,
-    openclaw::{Home, assemble_folder, installation},
+    openclaw::{Home, assemble_folder, bridge_in, installation},
     workspace_root,
 };
 use serde_json::Value;
@@ -249,9 +249,7 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
     );
 
     // A bridge that cannot run is named as the cause, and OpenClaw carries on.
-    let bridge = home
-        .state_dir()
-        .join("extensions/huggingface/openclaw-provider-bridge");
+    let bridge = bridge_in(&home.state_dir().join("extensions/huggingface"));
     std::fs::set_permissions(&bridge, std::fs::Permissions::from_mode(0o644)).unwrap();
     serve_answer(&router);
     let blocked = infer_hello();

@@ -178,7 +178,7 @@ test("the key travels in the request message, never in the bridge's arguments or
   const { provider } = register(dir);
   await chat(provider);
   const [start] = records(dir, "starts.jsonl");
-  assert.deepEqual(start.args, ["serve", "--protocol", String(entry.PROTOCOL)]);
+  assert.deepEqual(start.args, ["--plugin-dir", dir, "serve", "--protocol", String(entry.PROTOCOL)]);
   assert.ok(!JSON.stringify(start).includes(KEY), "the key reached the bridge's command line or environment");
   const [asked] = records(dir, "messages.jsonl");
   assert.equal(asked.credential, KEY);
@@ -208,6 +208,20 @@ test("a missing bridge is a clear error", async () => {
   assert.equal(message.errorCode, "bridge_missing");
   assert.match(message.errorMessage, /provider bridge is missing: .*openclaw-provider-bridge/);
   assert.match(message.errorMessage, /openclaw plugins install/);
+});
+
+test("a folder without this platform's binaries names the platform", async () => {
+  const dir = folder("other-platform", undefined);
+  const shipped = { ...manifest, native: { ...manifest.native, binaries: "node_modules/openclaw-native/bin" } };
+  writeFileSync(path.join(dir, "openclaw.plugin.json"), JSON.stringify(shipped));
+  mkdirSync(path.join(dir, "node_modules/openclaw-native/bin/plan9-mips"), { recursive: true });
+  const { provider } = register(dir);
+  const { message } = await chat(provider);
+  assert.equal(message.errorCode, "platform_unsupported");
+  assert.equal(
+    message.errorMessage,
+    `Hugging Face: this Hugging Face plugin has no binaries for ${entry.PLATFORM} (it has: plan9-mips); install the package built for ${entry.PLATFORM}`,
+  );
 });
 
 test("a bridge that is not executable is a clear error", async () => {

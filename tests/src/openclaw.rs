@@ -5,6 +5,7 @@
 
 use std::{
     ffi::OsStr,
+    os::unix::fs::PermissionsExt,
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
@@ -52,6 +53,42 @@ pub fn assemble_folder(dir: &Path) -> PathBuf {
     xtask::assemble(&artifacts().profile_dir, &folder, true)
         .unwrap_or_else(|err| panic!("assembling the plugin folder: {err}"));
     folder
+}
+
+/// The provider bridge of this platform in an assembled (or installed) plugin folder.
+pub fn bridge_in(folder: &Path) -> PathBuf {
+    folder
+        .join(xtask::BINARIES)
+        .join(provider_host::manifest::platform())
+        .join(xtask::BRIDGE)
+}
+
+/// Puts a wrapper in place of the folder's bridge that appends its pid to `log` (one line per
+/// bridge process started) and then becomes the real bridge (same pid).
+pub fn log_bridge_starts(folder: &Path, log: &Path) {
+    let bridge = bridge_in(folder);
+    let real = bridge.with_file_name(format!("{}.real", xtask::BRIDGE));
+    std::fs::rename(&bridge, &real).expect("moving the bridge aside");
+    std::fs::write(
+        &bridge,
+        format!(
+            "#!/bin/sh\necho $$ >> '{}'\nexec \"$(dirname \"$0\")/{}.real\" \"$@\"\n",
+            log.display(),
+            xtask::BRIDGE
+        ),
+    )
+    .expect("writing the bridge wrapper");
+    std::fs::set_permissions(&bridge, std::fs::Permissions::from_mode(0o755))
+        .expect("making the wrapper executable");
+}
+
+/// The pids `log_bridge_starts` recorded, in order.
+pub fn bridge_starts(log: &Path) -> Vec<i32> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.trim().parse().ok())
+        .collect()
 }
 
 /// An isolated OpenClaw home.
@@ -126,6 +163,21 @@ impl Home {
             command.env(name, value);
         }
         command
+    }
+
+    /// Starts `openclaw args…` in the background, its output going to `log`.
+    pub fn spawn<I, S>(&self, args: I, log: &Path) -> std::process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let file = std::fs::File::create(log).expect("creating the log file");
+        let err = file.try_clone().expect("cloning the log file");
+        self.command(args)
+            .stdout(Stdio::from(file))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("starting openclaw")
     }
 
     /// Runs `openclaw args…` to the end (at most three minutes) and collects its output.

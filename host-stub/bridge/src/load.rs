@@ -1,11 +1,14 @@
-//! Loading the plugin the bridge serves: the one in the bridge's own folder (or `--plugin-dir`),
-//! through `provider_host`'s registry, so every check and refusal is host-stub's.
+//! Loading the plugin the bridge serves: the one in `--plugin-dir`, else the plugin folder the
+//! bridge itself belongs to — its own directory, or, in a folder shipped for several platforms,
+//! the folder whose manifest names the bridge's directory as this platform's binaries — through
+//! `provider_host`'s registry, so every check and refusal is host-stub's.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use provider_host::{
     discovery::{Origin, SearchRoot, executable_dir},
     identity::HostIdentity,
+    manifest::{MANIFEST_FILE, read_manifest},
     plugin::LoadedPlugin,
     registry::Registry,
 };
@@ -23,13 +26,15 @@ pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin
     let (path, origin) = match dir {
         Some(dir) => (dir, Origin::Flag),
         None => (
-            executable_dir().ok_or_else(|| {
-                Stop::new(
-                    3,
-                    "plugin_unavailable",
-                    "cannot tell which folder the bridge is in",
-                )
-            })?,
+            executable_dir()
+                .map(|dir| owning_folder(&dir).unwrap_or(dir))
+                .ok_or_else(|| {
+                    Stop::new(
+                        3,
+                        "plugin_unavailable",
+                        "cannot tell which folder the bridge is in",
+                    )
+                })?,
             Origin::ExecutableDir,
         ),
     };
@@ -78,5 +83,19 @@ pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin
                 format!("the plugin was refused: {}", problems.join("; "))
             },
         )
+    })
+}
+
+/// The plugin folder whose manifest puts this platform's binaries in `dir`, looking a few
+/// levels up (`<folder>/<binaries>/<platform>/`); `None` when `dir` holds a manifest itself.
+fn owning_folder(dir: &Path) -> Option<PathBuf> {
+    if dir.join(MANIFEST_FILE).is_file() {
+        return None;
+    }
+    let here = std::fs::canonicalize(dir).ok()?;
+    dir.ancestors().skip(1).take(6).find_map(|folder| {
+        let native = read_manifest(folder).ok()?.native?;
+        let binaries = std::fs::canonicalize(native.binaries_dir(folder)).ok()?;
+        (binaries == here).then(|| folder.to_path_buf())
     })
 }

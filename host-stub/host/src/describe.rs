@@ -41,16 +41,21 @@ struct Manifest<'a> {
 struct Native<'a> {
     library: &'a str,
     interface: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    binaries: Option<&'a str>,
     /// The model onboarding makes the default, for the folder's OpenClaw entry.
     default_model: &'a str,
 }
 
-/// The manifest for a plugin whose library's base name is `library` (`openclaw_huggingface`).
+/// The manifest for a plugin whose library's base name is `library` (`openclaw_huggingface`),
+/// with its binaries in per-platform directories under `binaries` (see
+/// [`crate::manifest::NativeBlock::binaries`]) or beside the manifest.
 pub fn manifest_for(
     info: &PluginInfo,
     methods: &[AuthMethod],
     models: &[ModelInfo],
     library: &str,
+    binaries: Option<&str>,
 ) -> Value {
     let id = info.id.as_str();
     let metadata: PluginMetadata = serde_json::from_str(&info.metadata_json).unwrap_or_default();
@@ -110,6 +115,7 @@ pub fn manifest_for(
         native: Native {
             library,
             interface: info.interface_version.as_str(),
+            binaries,
             default_model: info.default_model.as_str(),
         },
     };
@@ -117,8 +123,12 @@ pub fn manifest_for(
 }
 
 /// Loads the library at `path` (with the loader's checks, but without a manifest) and returns
-/// the manifest it implies.
-pub fn describe_library(path: &Path, host: &HostIdentity) -> Result<Value, String> {
+/// the manifest it implies for a folder with its binaries under `binaries` (or beside it).
+pub fn describe_library(
+    path: &Path,
+    host: &HostIdentity,
+    binaries: Option<&str>,
+) -> Result<Value, String> {
     let fail =
         |what: &str, err: &dyn std::fmt::Display| format!("{}: {what}: {err}", path.display());
     let module = load_module(path).map_err(|err| fail("cannot load it", &err))?;
@@ -130,7 +140,7 @@ pub fn describe_library(path: &Path, host: &HostIdentity) -> Result<Value, Strin
         .map_err(|err| fail("its built-in catalog failed", &err))?;
     let library = library_base_name(path)
         .ok_or_else(|| format!("{}: not a library file name", path.display()))?;
-    Ok(manifest_for(&info, &methods, &models, &library))
+    Ok(manifest_for(&info, &methods, &models, &library, binaries))
 }
 
 /// `libopenclaw_huggingface.so` → `openclaw_huggingface`, with this platform's prefix and

@@ -1,9 +1,11 @@
 //! The plugin manifest (`openclaw.plugin.json`), read without loading any library.
 //!
 //! The manifest is OpenClaw's format (the fields that matter to providers) plus a `native` block
-//! naming the library and the interface version it was built against. A manifest without a
-//! `native` block belongs to another host (real OpenClaw's pure-JS plugins share the extensions
-//! directory) and is not ours to load.
+//! naming the library, the interface version it was built against and, for a folder shipped
+//! for several platforms, the directory holding one subdirectory of binaries per platform
+//! (`<binaries>/linux-x64/`, named as Node names platforms). A manifest without a `native` block
+//! belongs to another host (real OpenClaw's pure-JS plugins share the extensions directory) and
+//! is not ours to load.
 
 use std::path::{Path, PathBuf};
 
@@ -59,6 +61,9 @@ pub struct NativeBlock {
     pub library: String,
     /// The provider-interface version the library was built against.
     pub interface: String,
+    /// Where the per-platform binaries are, relative to the plugin directory (each platform in
+    /// its own subdirectory, see [`platform`]); `None`: the library sits beside the manifest.
+    pub binaries: Option<String>,
 }
 
 impl NativeBlock {
@@ -71,6 +76,55 @@ impl NativeBlock {
             std::env::consts::DLL_SUFFIX
         )
     }
+
+    /// The directory holding this platform's binaries in the plugin directory `dir`.
+    pub fn binaries_dir(&self, dir: &Path) -> PathBuf {
+        match &self.binaries {
+            Some(binaries) => dir.join(binaries).join(platform()),
+            None => dir.to_path_buf(),
+        }
+    }
+
+    /// The library for this platform in the plugin directory `dir`.
+    pub fn library_path(&self, dir: &Path) -> PathBuf {
+        self.binaries_dir(dir).join(self.library_file_name())
+    }
+
+    /// The platforms a multi-platform folder has binaries for (empty for a single-platform one).
+    pub fn platforms(&self, dir: &Path) -> Vec<String> {
+        let Some(binaries) = &self.binaries else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = std::fs::read_dir(dir.join(binaries))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| entry.path().is_dir())
+                    .filter_map(|entry| entry.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+}
+
+/// This platform as Node names it (`process.platform`-`process.arch`): `linux-x64`,
+/// `darwin-arm64`, … — the name of its binaries' directory.
+pub fn platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        "windows" => "win32",
+        other => other,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "x64",
+        "aarch64" => "arm64",
+        "x86" => "ia32",
+        "powerpc64" => "ppc64",
+        other => other,
+    };
+    format!("{os}-{arch}")
 }
 
 /// Why a manifest could not be used. Each renders as one line.
@@ -106,6 +160,7 @@ struct RawManifest {
 struct RawNative {
     library: Option<String>,
     interface: Option<String>,
+    binaries: Option<String>,
 }
 
 /// Reads and checks the manifest in `dir`.
@@ -163,7 +218,24 @@ fn check_native(raw: RawNative) -> Result<NativeBlock, ManifestError> {
             "\"native.interface\" {interface:?} is not a version"
         )));
     }
-    Ok(NativeBlock { library, interface })
+    // The binaries must sit inside the plugin directory too: a relative path that never walks
+    // up.
+    let binaries = raw.binaries.filter(|path| !path.trim().is_empty());
+    if let Some(path) = &binaries {
+        let inside = Path::new(path)
+            .components()
+            .all(|part| matches!(part, std::path::Component::Normal(_)));
+        if !inside || path.contains('\\') {
+            return Err(ManifestError::Invalid(format!(
+                "\"native.binaries\" {path:?} must be a relative path inside the plugin directory"
+            )));
+        }
+    }
+    Ok(NativeBlock {
+        library,
+        interface,
+        binaries,
+    })
 }
 
 fn is_valid_id(id: &str) -> bool {
@@ -196,6 +268,20 @@ mod tests {
         let native = manifest.native.unwrap();
         assert_eq!(native.interface, "1.0.0");
         assert!(native.library_file_name().contains("echo_provider"));
+        assert_eq!(
+            native.library_path(Path::new("/p")).parent(),
+            Some(Path::new("/p"))
+        );
+        let nested = parse(
+            r#"{"id":"x","native":{"library":"x","interface":"1.1.0","binaries":"node_modules/n/bin"}}"#,
+        )
+        .unwrap()
+        .native
+        .unwrap();
+        assert_eq!(
+            nested.binaries_dir(Path::new("/p")),
+            Path::new("/p/node_modules/n/bin").join(platform())
+        );
         assert!(
             parse(r#"{"id":"js-only","configSchema":{}}"#)
                 .unwrap()
@@ -226,6 +312,14 @@ mod tests {
             (
                 r#"{"id":"x","native":{"library":"ok","interface":"one"}}"#,
                 "not a version",
+            ),
+            (
+                r#"{"id":"x","native":{"library":"ok","interface":"1.1.0","binaries":"../up"}}"#,
+                "inside the plugin directory",
+            ),
+            (
+                r#"{"id":"x","native":{"library":"ok","interface":"1.1.0","binaries":"/abs"}}"#,
+                "inside the plugin directory",
             ),
         ] {
             let err = parse(text).unwrap_err().to_string();

@@ -145,8 +145,27 @@ impl Registry {
                 ),
             ));
         }
-        let library = candidate.dir.join(native.library_file_name());
-        for path in [&candidate.dir, &manifest_path, &library] {
+        let binaries = native.binaries_dir(&candidate.dir);
+        if native.binaries.is_some() && !binaries.is_dir() {
+            let offered = native.platforms(&candidate.dir);
+            return Err(refuse(
+                &manifest_path,
+                id,
+                format!(
+                    "no binaries for this platform ({}) in the plugin; it has {}: install the \
+                     package built for {}",
+                    crate::manifest::platform(),
+                    if offered.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        offered.join(", ")
+                    },
+                    crate::manifest::platform()
+                ),
+            ));
+        }
+        let library = native.library_path(&candidate.dir);
+        for path in [&candidate.dir, &binaries, &manifest_path, &library] {
             check_file_safety(path).map_err(|err| refuse(path, id, err.to_string()))?;
         }
         let module = load_module(&library).map_err(|err| refuse(&library, id, err.to_string()))?;

@@ -247,5 +247,11 @@ fn install(options: &HostOptions, path: &std::path::Path, force: bool, json: boo
         installed.version,
         installed.path.display()
     );
+    // OpenClaw prefers its bundled plugin of the same id over a folder it did not install.
+    println!(
+        "for real OpenClaw to use it instead of a bundled plugin of the same id, install it \
+         with OpenClaw's own command: openclaw plugins install --force --accept-capabilities {}",
+        installed.path.display()
+    );
     Ok(())
 }
