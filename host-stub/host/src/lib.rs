@@ -1,8 +1,9 @@
 //! What any host of OpenClaw provider plugins needs, and nothing about a particular provider or
 //! a particular host's state: where plugins are found ([`discovery`]), their manifests read
-//! without loading anything ([`manifest`]) or generated from a library ([`describe`]), libraries
-//! opened with every safety and ABI check ([`loader`]), the [`registry`] of plugins that passed,
-//! a safe handle over each ([`plugin`]) whose chat streams are typed iterators ([`events`])
+//! without loading anything ([`manifest`]) or generated from a library ([`describe`]),
+//! libraries opened with every safety and ABI check (the private `loader`), the [`registry`] of
+//! plugins that passed, a safe handle over each ([`plugin`]) whose chat streams are typed
+//! iterators ([`events`])
 //! printed in one JSON-lines schema ([`event_lines`]), the per-call context ([`call`]), the one
 //! credential order ([`credentials`]), and OpenClaw's model-row shape ([`rows`]).
 //!
@@ -16,7 +17,7 @@ pub mod discovery;
 pub mod event_lines;
 pub mod events;
 pub mod identity;
-pub mod loader;
+mod loader;
 pub mod manifest;
 pub mod paths;
 pub mod plugin;

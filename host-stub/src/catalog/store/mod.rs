@@ -16,14 +16,18 @@ use std::{
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use self::{
+    document::{Parsed, parse, read_text},
+    write::{digest, write_block},
+};
 use super::{
     merge::{PreviousEdits, Snapshots},
     rows::Row,
 };
 use crate::files::{FileLock, write_atomic_with};
 
-// Note: `Deserializer` is needed for `deserialize_map` on serde_json's deserializer.
-use serde::Deserializer as _;
+mod document;
+mod write;
 
 /// The file's name inside the agent directory.
 pub const MODELS_FILE: &str = "models.json";
@@ -73,124 +77,6 @@ pub enum StoreError {
 pub fn models_path(agent_dir: &Path) -> PathBuf {
     agent_dir.join(MODELS_FILE)
 }
-
-fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(err) => Err(StoreError::Unreadable {
-            path: path.to_path_buf(),
-            message: err.to_string(),
-        }),
-    }
-}
-
-/// The file, read in one pass: our provider's block as `T`, everything else as raw JSON to be
-/// written back untouched.
-pub(crate) struct Parsed<'a, T> {
-    others_top: Vec<(String, &'a RawValue)>,
-    other_providers: Vec<(String, &'a RawValue)>,
-    ours: Option<T>,
-}
-
-fn parse<'a, T: Deserialize<'a>>(
-    text: &'a str,
-    provider: &str,
-    path: &Path,
-) -> Result<Parsed<'a, T>, StoreError> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let parsed = deserializer
-        .deserialize_map(document::TopVisitor::<T>::new(provider))
-        .and_then(|parsed| deserializer.end().map(|()| parsed))
-        .map_err(|err| StoreError::Malformed {
-            path: path.to_path_buf(),
-            message: err.to_string(),
-        })?;
-    Ok(parsed)
-}
-
-/// Visitors for [`parse`].
-mod document {
-    use std::{fmt, marker::PhantomData};
-
-    use serde::{
-        Deserialize, Deserializer,
-        de::{DeserializeSeed, MapAccess, Visitor},
-    };
-    use serde_json::value::RawValue;
-
-    use super::Parsed;
-
-    pub(crate) struct TopVisitor<'p, T> {
-        provider: &'p str,
-        block: PhantomData<T>,
-    }
-
-    impl<'p, T> TopVisitor<'p, T> {
-        pub fn new(provider: &'p str) -> Self {
-            Self {
-                provider,
-                block: PhantomData,
-            }
-        }
-    }
-
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for TopVisitor<'_, T> {
-        type Value = Parsed<'de, T>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut parsed = Parsed {
-                others_top: Vec::new(),
-                other_providers: Vec::new(),
-                ours: None,
-            };
-            while let Some(key) = map.next_key::<String>()? {
-                if key == "providers" {
-                    map.next_value_seed(ProvidersSeed {
-                        provider: self.provider,
-                        parsed: &mut parsed,
-                    })?;
-                } else {
-                    parsed.others_top.push((key, map.next_value()?));
-                }
-            }
-            Ok(parsed)
-        }
-    }
-
-    struct ProvidersSeed<'p, 'a, 'de, T> {
-        provider: &'p str,
-        parsed: &'a mut Parsed<'de, T>,
-    }
-
-    impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ProvidersSeed<'_, '_, 'de, T> {
-        type Value = ();
-        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-            deserializer.deserialize_map(self)
-        }
-    }
-
-    impl<'de, T: Deserialize<'de>> Visitor<'de> for ProvidersSeed<'_, '_, 'de, T> {
-        type Value = ();
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an object of providers")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-            while let Some(key) = map.next_key::<String>()? {
-                if key == self.provider {
-                    self.parsed.ours = Some(map.next_value()?);
-                } else {
-                    let raw: &'de RawValue = map.next_value()?;
-                    self.parsed.other_providers.push((key, raw));
-                }
-            }
-            Ok(())
-        }
-    }
-}
-
 /// The persisted block of `provider`, if the file has one.
 pub fn load(path: &Path, provider: &str) -> Result<Option<ProviderBlock>, StoreError> {
     let Some(text) = read_text(path)? else {
@@ -254,104 +140,6 @@ pub fn load_edits(path: &Path, provider: &str) -> Result<PreviousEdits, StoreErr
             message: format!("the \"{provider}\" block: {err}"),
         }),
         None => Ok(PreviousEdits::default()),
-    }
-}
-
-/// Writes a block with one row per line: readable and diffable, without the bulk of full
-/// pretty-printing (thousands of rows, each with its upstream list).
-fn write_block(out: &mut impl Write, block: &ProviderBlock) -> std::io::Result<()> {
-    fn json<T: Serialize + ?Sized>(value: &T) -> std::io::Result<String> {
-        serde_json::to_string(value).map_err(std::io::Error::other)
-    }
-    // Each entry is serialised into one reused buffer and written in one piece: serde's many
-    // tiny writes are cheap into a Vec and costly through the digest and the file's buffer.
-    let mut line: Vec<u8> = Vec::with_capacity(4096);
-    out.write_all(b"{\n")?;
-    if let Some(url) = &block.base_url {
-        writeln!(out, "  \"baseUrl\": {},", json(url)?)?;
-    }
-    if let Some(api) = &block.api {
-        writeln!(out, "  \"api\": {},", json(api)?)?;
-    }
-    writeln!(out, "  \"refresh\": {},", json(&block.refresh)?)?;
-    out.write_all(b"  \"generated\": {")?;
-    let generated = block
-        .models
-        .iter()
-        .filter_map(|row| row.generated().map(|filled| (&row.id, filled)));
-    for (index, (id, filled)) in generated.enumerate() {
-        line.clear();
-        line.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
-        serde_json::to_writer(&mut line, id).map_err(std::io::Error::other)?;
-        line.extend_from_slice(b": ");
-        serde_json::to_writer(&mut line, filled).map_err(std::io::Error::other)?;
-        out.write_all(&line)?;
-    }
-    out.write_all(b"\n  },\n  \"models\": ")?;
-    let mut models = Digesting::new(&mut *out);
-    models.write_all(b"[")?;
-    for (index, row) in block.models.iter().enumerate() {
-        line.clear();
-        line.extend_from_slice(if index == 0 { b"\n    " } else { b",\n    " });
-        serde_json::to_writer(&mut line, row).map_err(std::io::Error::other)?;
-        models.write_all(&line)?;
-    }
-    models.write_all(b"\n  ]")?;
-    let rows_digest = models.finish();
-    write!(out, ",\n  \"rowsDigest\": {}\n}}", json(&rows_digest)?)
-}
-
-/// A stable digest of `bytes` (see [`Digest`]).
-fn digest(bytes: &[u8]) -> String {
-    let mut digest = Digest::default();
-    digest.update(bytes);
-    digest.finish()
-}
-
-/// XXH3-64 over the rows as written: stable across builds and versions (unlike std's hasher),
-/// streaming (independent of how the output is split into writes), and fast on multi-megabyte
-/// catalogs. It detects edits; it defends against no one.
-#[derive(Default)]
-struct Digest(xxhash_rust::xxh3::Xxh3);
-
-impl Digest {
-    fn update(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
-    }
-
-    fn finish(self) -> String {
-        format!("xxh3:{:016x}", self.0.digest())
-    }
-}
-
-/// A writer that digests what passes through it.
-struct Digesting<W> {
-    inner: W,
-    digest: Digest,
-}
-
-impl<W: Write> Digesting<W> {
-    fn new(inner: W) -> Self {
-        Self {
-            inner,
-            digest: Digest::default(),
-        }
-    }
-
-    fn finish(self) -> String {
-        self.digest.finish()
-    }
-}
-
-impl<W: Write> Write for Digesting<W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.inner.write(bytes)?;
-        self.digest.update(&bytes[..written]);
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
     }
 }
 
@@ -472,20 +260,6 @@ mod tests {
             },
             ..ProviderBlock::default()
         }
-    }
-
-    #[test]
-    fn the_digest_does_not_depend_on_how_input_is_split() {
-        let text = b"0123456789abcdefghijklmnopqrstuvwxyz-some-catalog-bytes";
-        let whole = digest(text);
-        for split in 0..text.len() {
-            let mut pieces = Digest::default();
-            pieces.update(&text[..split]);
-            pieces.update(&text[split..]);
-            assert_eq!(pieces.finish(), whole, "split at {split}");
-        }
-        assert_ne!(digest(b"a"), digest(b"b"));
-        assert_ne!(digest(b""), digest(b"\0"));
     }
 
     #[test]
