@@ -93,14 +93,11 @@ async fn one_shot(
                 ));
             }
         };
-        if retries >= settings.max_retries || !retry::is_retryable(&error) {
+        // A one-shot answer reaches the caller only whole, so output never started.
+        let Some(wait) = retry::decide(&error, retries, false, until, settings) else {
             return Err(error);
-        }
+        };
         retries += 1;
-        let wait = retry::delay(retries, &error, settings);
-        if Instant::now() + wait >= until {
-            return Err(error);
-        }
         log::info!(
             "retrying in {} ms after {} (retry {retries} of {})",
             wait.as_millis(),

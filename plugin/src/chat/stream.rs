@@ -102,13 +102,10 @@ async fn run(prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
             Pumped::Done | Pumped::Abandoned => return,
             Pumped::Failed { error, content } => (error, content),
         };
-        let retry_allowed =
-            !content && retries < settings.max_retries && retry::is_retryable(&error);
-        let wait = retry::delay(retries + 1, &error, &settings);
-        if !retry_allowed || Instant::now() + wait >= until {
+        let Some(wait) = retry::decide(&error, retries, content, until, &settings) else {
             let _ = sender.send(vec![Item::Failed(error)]).await;
             return;
-        }
+        };
         retries += 1;
         let notice = StreamEvent {
             kind: EventKind::NOTICE,
