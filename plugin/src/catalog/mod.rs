@@ -101,6 +101,9 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         .as_ref()
         .map(|s| s.expose())
         .into_option();
+    if let Some(secret) = secret {
+        http::check_token(secret)?;
+    }
     let client = runtime::http_client(deadlines.connect, &url)?;
     let mut request = client
         .get(url.clone())
