@@ -29,7 +29,7 @@ use openclaw_provider_abi::{
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use super::{
-    content,
+    chunk, content,
     normalize::{self, StreamState},
     open,
     request::Prepared,
@@ -199,8 +199,7 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                 return;
             }
             let result = if event.name == "error" {
-                let json = serde_json::from_str(event.data)
-                    .unwrap_or(serde_json::Value::String(event.data.to_owned()));
+                let json = chunk::parse_error_value(event.data);
                 Err(normalize::error_event(&json, Some(prepared.secret())))
             } else {
                 state.on_data(event.data, Some(prepared.secret()), &mut batch)
