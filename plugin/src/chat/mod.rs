@@ -1,13 +1,15 @@
 //! Chat over the router: `chat` (one piece) and `chat_stream` (a pull handle).
 //!
 //! Both prepare the request ([`request`]), send it with the retry policy ([`retry`]), check
-//! what the answer says it is ([`content`]) and normalise what comes back ([`normalize`]);
+//! what the answer says it is ([`content`]) and normalise what comes back ([`normalize`],
+//! with errors read bounded by [`error_value`]);
 //! streams are framed by [`sse`] and split of inline reasoning by [`think`]. The stream runs as a
 //! task on the plugin's runtime and hands batches of events to the [`stream::HfStream`] handle
 //! the host pulls from.
 
 pub mod chunk;
 pub mod content;
+pub mod error_value;
 pub mod normalize;
 pub mod request;
 pub mod retry;

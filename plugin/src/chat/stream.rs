@@ -29,7 +29,7 @@ use openclaw_provider_abi::{
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use super::{
-    chunk, content,
+    content, error_value,
     normalize::{self, StreamState},
     open,
     request::Prepared,
@@ -199,7 +199,7 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                 return;
             }
             let result = if event.name == "error" {
-                let json = chunk::parse_error_value(event.data);
+                let json = error_value::parse_error_value(event.data);
                 Err(normalize::error_event(&json, Some(prepared.secret())))
             } else {
                 state.on_data(event.data, Some(prepared.secret()), &mut batch)
