@@ -315,6 +315,24 @@ fn an_error_event_with_an_envelope_is_read_to_its_message() {
     );
     assert!(!error.message.contains('{'), "raw JSON quoted: {error}");
     assert_eq!(outcome.text, hostile::LEAD);
+    // Seven megabytes of junk beside the message: read bounded, the message still found.
+    let junk = vec!["0"; 3_500_000].join(",");
+    let (outcome, _) = against(Reply::sse(
+        "together",
+        &[&format!(
+            r#"{{"error":{{"junk":[{junk}],"message":"big and broken"}}}}"#
+        )],
+        Duration::ZERO,
+        StreamEnd::Close,
+    ));
+    assert!(
+        outcome
+            .error()
+            .message
+            .ends_with("mid-stream: big and broken"),
+        "{}",
+        outcome.error()
+    );
 }
 
 #[test]
