@@ -214,10 +214,12 @@ pub async fn send(
 const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
 
 /// Reads a whole body, chunk by chunk, refusing more than `cap` bytes, a silence longer than the
-/// idle deadline, and anything past `until`.
+/// idle deadline, and anything past `until`. `cap_setting` names the setting that raises the
+/// cap, when one does, for the message.
 pub async fn read_body_capped(
     mut response: reqwest::Response,
     cap: u64,
+    cap_setting: Option<&str>,
     deadlines: &Deadlines,
     until: Instant,
     url: &Url,
@@ -225,7 +227,7 @@ pub async fn read_body_capped(
     if let Some(length) = response.content_length()
         && length > cap
     {
-        return Err(too_large(cap, length));
+        return Err(too_large(cap, length, cap_setting));
     }
     // The declared length is the service's claim: it sizes the first allocation only up to a
     // bound (a realistic model list fits), and the body grows as bytes really arrive.
@@ -242,7 +244,7 @@ pub async fn read_body_capped(
             Ok(Ok(Some(chunk))) => {
                 let seen = (body.len() as u64).saturating_add(chunk.len() as u64);
                 if seen > cap {
-                    return Err(too_large(cap, seen));
+                    return Err(too_large(cap, seen, cap_setting));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -265,13 +267,13 @@ pub async fn read_body_capped(
     }
 }
 
-fn too_large(cap: u64, seen: u64) -> ProviderError {
+fn too_large(cap: u64, seen: u64, cap_setting: Option<&str>) -> ProviderError {
+    let hint = cap_setting
+        .map(|setting| format!("; raise {setting} in the plugin configuration if this is expected"))
+        .unwrap_or_default();
     ProviderError::new(
         ErrorCode::INVALID_RESPONSE,
-        format!(
-            "the response is larger than the {cap}-byte cap (at least {seen} bytes); raise \
-             discovery.maxBodyBytes in the plugin configuration if this is expected"
-        ),
+        format!("the response is larger than the {cap}-byte cap (at least {seen} bytes){hint}"),
     )
 }
 

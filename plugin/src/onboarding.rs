@@ -63,7 +63,8 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         let response = http::send(request, &deadlines, &url, "checking the token").await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = http::read_body_capped(response, 1024 * 1024, &deadlines, until, &url).await?;
+        let body =
+            http::read_body_capped(response, 1024 * 1024, None, &deadlines, until, &url).await?;
         if !(200..300).contains(&status) {
             return Err(errors::from_response(
                 status,

@@ -81,6 +81,7 @@ async fn one_shot(
             let body = http::read_body_capped(
                 response,
                 MAX_ANSWER_BYTES,
+                None,
                 &deadlines,
                 until,
                 &prepared.url,
@@ -183,6 +184,7 @@ async fn open(
         http::read_body_capped(
             response,
             MAX_ERROR_BODY_BYTES,
+            None,
             deadlines,
             until,
             &prepared.url,

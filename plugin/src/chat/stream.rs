@@ -290,6 +290,7 @@ async fn whole_answer(
     let body = match http::read_body_capped(
         response,
         super::MAX_ANSWER_BYTES,
+        None,
         &deadlines,
         until,
         &prepared.url,
