@@ -4,9 +4,16 @@
 # run: libFuzzer saves the input under fuzz/artifacts/<target>/; turn it into a regression test.
 #   fuzz/run.sh [SECONDS] [TARGET...]        (default 60 s each; CI runs a few seconds each)
 # Needs cargo-fuzz (`cargo install cargo-fuzz --locked`); runs on the stable toolchain.
+#
+# Memory is part of what is checked: a single allocation over MALLOC_LIMIT_MB (default 256) or
+# a process over RSS_LIMIT_MB (default 2048) is a finding, saved like a crash, since no input of
+# a few kilobytes has any business sizing one. Targets with a dictionary (dicts/<target>.dict:
+# the keys they read, huge and negative numbers, deep nesting, escape sequences) get it.
 set -eu
 cd "$(dirname "$0")"
 seconds=${1:-60}
+malloc_limit_mb=${MALLOC_LIMIT_MB:-256}
+rss_limit_mb=${RSS_LIMIT_MB:-2048}
 [ $# -gt 0 ] && shift
 export RUSTC_BOOTSTRAP=1 # cargo-fuzz's sanitizer flags are unstable options
 fixtures=../tests/fixtures/hf-router
@@ -44,11 +51,15 @@ for target in $targets; do
   log=../target/fuzz/$target.log
   echo "==> $target (${seconds}s)"
   before=$(find "artifacts/$target" -type f | wc -l)
+  dict=
+  [ -f "dicts/$target.dict" ] && dict="-dict=dicts/$target.dict"
+  # shellcheck disable=SC2086 # $dict is one option or none
   if ! cargo fuzz run "$target" "corpus/$target" "$(seeds "$target")" -- \
-      -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 >"$log" 2>&1; then
+      -max_total_time="$seconds" -print_final_stats=1 \
+      -malloc_limit_mb="$malloc_limit_mb" -rss_limit_mb="$rss_limit_mb" $dict >"$log" 2>&1; then
     tail -40 "$log"
     if [ "$(find "artifacts/$target" -type f | wc -l)" -gt "$before" ]; then
-      echo "fuzz target $target found a crash; the input is in fuzz/artifacts/$target/" >&2
+      echo "fuzz target $target found a crash or an oversized allocation; the input is in fuzz/artifacts/$target/" >&2
       printf '| %s | %s | — | — | — | **1** |\n' "$target" "$seconds" >> "$report"
     else
       echo "fuzz target $target failed to run; see target/fuzz/$target.log" >&2

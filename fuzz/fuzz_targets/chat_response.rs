@@ -13,5 +13,10 @@ fuzz_target!(|body: &[u8]| {
             "the token leaked: {}",
             error.message
         );
+        assert!(
+            !error.message.chars().any(char::is_control),
+            "a raw control character in: {:?}",
+            error.message
+        );
     }
 });

@@ -1,4 +1,5 @@
-//! Error responses: any status and body become a typed error that never carries the token.
+//! Error responses: any status and body become a typed error that never carries the token or a
+//! raw control character.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -29,6 +30,11 @@ fuzz_target!(|input: &[u8]| {
         assert!(
             !error.message.contains(SECRET),
             "the token leaked: {}",
+            error.message
+        );
+        assert!(
+            !error.message.chars().any(char::is_control),
+            "a raw control character in: {:?}",
             error.message
         );
     }

@@ -88,6 +88,39 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// Refuses a token that cannot be a Hugging Face token and cannot travel in a header as it is:
+/// one with white space, a control character or a character outside printable ASCII inside it
+/// (a pasted line break, a tab, a typographic quote). Checked before any request, so the failure
+/// is named — instead of surfacing as a transport "builder error" that is retried — and the
+/// message names the problem and where it is, never the value.
+pub fn check_token(token: &str) -> Result<(), ProviderError> {
+    let Some((position, bad)) = token
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii_graphic())
+    else {
+        return Ok(());
+    };
+    let what = if bad.is_control() {
+        "a control character (a line break or a tab, say)"
+    } else if bad.is_whitespace() {
+        "white space"
+    } else {
+        "a character outside printable ASCII"
+    };
+    Err(ProviderError::new(
+        ErrorCode::UNAUTHORIZED,
+        format!(
+            "the Hugging Face token contains {what} (character {} of {}), so it cannot be \
+             sent; a token is letters, digits and `_` only. Copy it again from {} and onboard \
+             again, or fix the variable or file it comes from.",
+            position + 1,
+            token.chars().count(),
+            crate::errors::TOKEN_SETTINGS_URL
+        ),
+    ))
+}
+
 /// `base` + `/path`, whatever trailing slash `base` has.
 pub fn endpoint(base: &Url, path: &str) -> Result<Url, ProviderError> {
     let joined = format!(
@@ -177,11 +210,16 @@ pub async fn send(
     }
 }
 
+/// The most bytes allocated up front for a body whose length is declared.
+const MAX_PREALLOCATION: u64 = 8 * 1024 * 1024;
+
 /// Reads a whole body, chunk by chunk, refusing more than `cap` bytes, a silence longer than the
-/// idle deadline, and anything past `until`.
+/// idle deadline, and anything past `until`. `cap_setting` names the setting that raises the
+/// cap, when one does, for the message.
 pub async fn read_body_capped(
     mut response: reqwest::Response,
     cap: u64,
+    cap_setting: Option<&str>,
     deadlines: &Deadlines,
     until: Instant,
     url: &Url,
@@ -189,17 +227,24 @@ pub async fn read_body_capped(
     if let Some(length) = response.content_length()
         && length > cap
     {
-        return Err(too_large(cap, length));
+        return Err(too_large(cap, length, cap_setting));
     }
-    let expected = response.content_length().unwrap_or(64 * 1024).min(cap) as usize;
-    let mut body = Vec::with_capacity(expected);
+    // The declared length is the service's claim: it sizes the first allocation only up to a
+    // bound (a realistic model list fits), and the body grows as bytes really arrive.
+    let expected = response
+        .content_length()
+        .unwrap_or(64 * 1024)
+        .min(cap)
+        .min(MAX_PREALLOCATION);
+    let mut body = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     loop {
         let remaining = until.saturating_duration_since(Instant::now());
         let wait = deadlines.idle.min(remaining);
         match tokio::time::timeout(wait, response.chunk()).await {
             Ok(Ok(Some(chunk))) => {
-                if body.len() as u64 + chunk.len() as u64 > cap {
-                    return Err(too_large(cap, body.len() as u64 + chunk.len() as u64));
+                let seen = (body.len() as u64).saturating_add(chunk.len() as u64);
+                if seen > cap {
+                    return Err(too_large(cap, seen, cap_setting));
                 }
                 body.extend_from_slice(&chunk);
             }
@@ -222,13 +267,13 @@ pub async fn read_body_capped(
     }
 }
 
-fn too_large(cap: u64, seen: u64) -> ProviderError {
+fn too_large(cap: u64, seen: u64, cap_setting: Option<&str>) -> ProviderError {
+    let hint = cap_setting
+        .map(|setting| format!("; raise {setting} in the plugin configuration if this is expected"))
+        .unwrap_or_default();
     ProviderError::new(
         ErrorCode::INVALID_RESPONSE,
-        format!(
-            "the response is larger than the {cap}-byte cap (at least {seen} bytes); raise \
-             discovery.maxBodyBytes in the plugin configuration if this is expected"
-        ),
+        format!("the response is larger than the {cap}-byte cap (at least {seen} bytes){hint}"),
     )
 }
 
@@ -254,6 +299,30 @@ mod tests {
         ] {
             let err = checked_url(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::INVALID_REQUEST, "{bad}");
+        }
+    }
+
+    #[test]
+    fn tokens_that_cannot_be_sent_are_named_not_quoted() {
+        assert!(check_token("hf_abcdefghijklmnopqrstuvwxyz012345").is_ok());
+        for (token, what) in [
+            ("hf_abc\ndefghijklmnop", "a control character"),
+            ("hf_abc\u{1b}[2Jdefgh", "a control character"),
+            ("hf_abc defghijklmnop", "white space"),
+            ("hf_abc\tdefghijklmnop", "a control character"),
+            ("hf_abc\u{a0}defghijklmnop", "white space"),
+            ("hf_abc\u{7f}defghijk", "a control character"),
+            ("hf_abc\u{201c}defghijk", "outside printable ASCII"),
+        ] {
+            let error = check_token(token).unwrap_err();
+            assert_eq!(error.code, ErrorCode::UNAUTHORIZED, "{token:?}");
+            assert!(error.message.contains(what), "{}", error.message);
+            assert!(
+                error.message.contains("character 7 of"),
+                "{}",
+                error.message
+            );
+            assert!(!error.message.contains("hf_abc"), "{}", error.message);
         }
     }
 

@@ -6,7 +6,7 @@
 //! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]) and the onboarding hooks
 //! ([`onboarding`]), warm connections ahead of chat ([`warm`]), over the plugin's own
 //! runtime, settings and HTTP plumbing ([`runtime`], [`settings`], [`http`], [`errors`],
-//! [`environment`]). The same code is also an `rlib`, so
+//! [`outside_text`], [`environment`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
 
 pub mod catalog;
@@ -18,6 +18,7 @@ pub mod host_log;
 pub mod http;
 pub mod identity;
 pub mod onboarding;
+pub mod outside_text;
 pub mod refs;
 pub mod runtime;
 pub mod settings;

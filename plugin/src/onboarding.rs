@@ -19,6 +19,7 @@ use crate::{
         DEFAULT_BASE_URL, DEFAULT_MODEL_REF, PROVIDER_ID, REQUIRED_PERMISSION,
         REQUIRED_PERMISSION_LABEL, TOKEN_URL,
     },
+    outside_text::quote,
     refs, runtime,
 };
 
@@ -42,6 +43,7 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         .map(|s| s.expose().to_owned())
         .into_option()
         .ok_or_else(|| ProviderError::new(ErrorCode::INVALID_REQUEST, "no token to validate"))?;
+    http::check_token(&secret)?;
     if let Some(switch) = environment::offline_switch() {
         return Err(ProviderError::new(
             ErrorCode::OFFLINE,
@@ -61,7 +63,8 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         let response = http::send(request, &deadlines, &url, "checking the token").await?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = http::read_body_capped(response, 1024 * 1024, &deadlines, until, &url).await?;
+        let body =
+            http::read_body_capped(response, 1024 * 1024, None, &deadlines, until, &url).await?;
         if !(200..300).contains(&status) {
             return Err(errors::from_response(
                 status,
@@ -106,10 +109,16 @@ pub fn account_info(whoami: &Value) -> AccountInfo {
         "fineGrained" => Tristate::from(Some(fine_grained_allows(whoami))),
         _ => Tristate::UNKNOWN,
     };
+    // The names are the Hub's text: quoted, so a name cannot carry escape sequences into a
+    // terminal through the message.
     let who = if token_name.is_empty() {
-        format!("the token of {account}")
+        format!("the token of {}", quote(account, None))
     } else {
-        format!("token \"{token_name}\" of {account}")
+        format!(
+            "token \"{}\" of {}",
+            quote(token_name, None),
+            quote(account, None)
+        )
     };
     let message = match can_call {
         Tristate::YES => format!("{who} may make calls to Inference Providers"),
@@ -120,7 +129,11 @@ pub fn account_info(whoami: &Value) -> AccountInfo {
         ),
         _ => format!(
             "{who} works, but the Hub did not say whether it may call Inference Providers ({})",
-            if role.is_empty() { "no role" } else { role }
+            if role.is_empty() {
+                "no role".to_owned()
+            } else {
+                quote(role, None)
+            }
         ),
     };
     AccountInfo {

@@ -17,7 +17,10 @@ use std::time::Duration;
 use openclaw_provider_abi::{CallContext, ErrorCode, ProviderError, Timeouts};
 use serde_json::Value;
 
-use crate::{http::Deadlines, runtime::DEFAULT_CONNECT_TIMEOUT};
+use crate::{
+    http::{Deadlines, MAX_DEADLINE},
+    runtime::DEFAULT_CONNECT_TIMEOUT,
+};
 
 /// Chat deadlines unless configured: a reasoning model may think for a while before its first
 /// token, and long answers take minutes.
@@ -72,8 +75,12 @@ impl ChatSettings {
         }
         Ok(Self {
             max_retries: number("maxRetries").map(|n| n.min(10) as u32).unwrap_or(2),
-            retry_base: Duration::from_millis(number("retryBaseMs").unwrap_or(500)),
-            retry_max_delay: Duration::from_millis(number("retryMaxDelayMs").unwrap_or(30_000)),
+            // Clamped like deadlines: a wait longer than any deadline is never waited anyway, and
+            // bounded values keep the backoff arithmetic far from overflow.
+            retry_base: Duration::from_millis(number("retryBaseMs").unwrap_or(500))
+                .min(MAX_DEADLINE),
+            retry_max_delay: Duration::from_millis(number("retryMaxDelayMs").unwrap_or(30_000))
+                .min(MAX_DEADLINE),
             deadlines: Deadlines::from_timeouts(&context.timeouts, defaults),
             bill_to,
         })

@@ -126,11 +126,13 @@ fn parse_only(body: &[u8]) -> (usize, Duration) {
     let mut events = Vec::with_capacity(1024);
     let mut text_events = 0;
     for piece in body.chunks(64 * 1024) {
-        framer.feed(piece, &mut |event| {
-            state
-                .on_data(event.data, None, &mut events)
-                .expect("valid chunk");
-        });
+        framer
+            .feed(piece, &mut |event| {
+                state
+                    .on_data(event.data, None, &mut events)
+                    .expect("valid chunk");
+            })
+            .expect("events under the cap");
         text_events += events
             .iter()
             .filter(|e| e.kind == EventKind::TEXT_DELTA)

@@ -101,6 +101,9 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         .as_ref()
         .map(|s| s.expose())
         .into_option();
+    if let Some(secret) = secret {
+        http::check_token(secret)?;
+    }
     let client = runtime::http_client(deadlines.connect, &url)?;
     let mut request = client
         .get(url.clone())
@@ -115,7 +118,7 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         if !response.status().is_success() {
             let headers = response.headers().clone();
             // Read a bounded error body; the message only needs its start.
-            let body = http::read_body_capped(response, 64 * 1024, &deadlines, until, &url)
+            let body = http::read_body_capped(response, 64 * 1024, None, &deadlines, until, &url)
                 .await
                 .unwrap_or_default();
             return Err(errors::from_response(
@@ -126,7 +129,15 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
                 secret,
             ));
         }
-        let body = http::read_body_capped(response, cap, &deadlines, until, &url).await?;
+        let body = http::read_body_capped(
+            response,
+            cap,
+            Some("discovery.maxBodyBytes"),
+            &deadlines,
+            until,
+            &url,
+        )
+        .await?;
         let fetched = started.elapsed();
         let mut projector = projection::Projector::default();
         let rows = wire::visit_model_list(&body, &mut |row| projector.push(&row))?;

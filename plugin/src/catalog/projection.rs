@@ -84,7 +84,9 @@ fn project_row(id: &str, row: &WireModel<'_>) -> ModelInfo {
         .filter_map(|p| p.context_length)
         .filter(|length| length.is_finite() && *length > 0.0)
         .min_by(f64::total_cmp)
-        .map(|length| length as u64);
+        // `as` saturates (1e300 becomes u64::MAX) and never panics; a positive fraction is
+        // still a window of at least one token, never zero.
+        .map(|length| (length as u64).max(1));
     let tools = capability(live().map(|p| p.supports_tools));
     let structured = capability(live().map(|p| p.supports_structured_output));
 
@@ -168,7 +170,7 @@ fn to_model_provider(entry: &WireProvider<'_>) -> ModelProvider {
         context_length: entry
             .context_length
             .filter(|v| v.is_finite() && *v > 0.0)
-            .map(|v| v as u64)
+            .map(|v| (v as u64).max(1))
             .unwrap_or(0),
         input_price: positive(entry.input_price).into(),
         output_price: positive(entry.output_price).into(),

@@ -97,13 +97,20 @@ enum ListShape {
     DataNotArray,
 }
 
-/// Implements the visitor methods for the JSON values a map-reading visitor does not want:
-/// they are consumed and mapped to `$default`. (`visit_none` is left to the visitor.)
-macro_rules! ignore_scalars_and_seqs {
-    ($default:expr) => {
+/// Implements visitor methods that consume a JSON value of the named kinds and map it to
+/// `$default`: the lenient "wrong type, skip it" answer every visitor here gives for the values
+/// it does not read. Kinds: `bool`, `numbers` (integers and floats), `str`, `unit`, `none`,
+/// `seq`, `map`.
+macro_rules! ignore_values {
+    ($default:expr; $($kind:ident),+ $(,)?) => {
+        $(ignore_values!(@ $kind $default);)+
+    };
+    (@bool $default:expr) => {
         fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
             Ok($default)
         }
+    };
+    (@numbers $default:expr) => {
         fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
             Ok($default)
         }
@@ -113,47 +120,47 @@ macro_rules! ignore_scalars_and_seqs {
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
             Ok($default)
         }
+    };
+    (@str $default:expr) => {
         fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
             Ok($default)
         }
+    };
+    (@unit $default:expr) => {
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok($default)
         }
+    };
+    (@none $default:expr) => {
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok($default)
+        }
+    };
+    (@seq $default:expr) => {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             while seq.next_element::<IgnoredAny>()?.is_some() {}
             Ok($default)
         }
     };
-}
-
-/// The same for visitors that read arrays: every other value is consumed and mapped to `$default`.
-macro_rules! ignore_other_values_except_seq {
-    ($default:expr) => {
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($default)
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok($default)
-        }
+    (@map $default:expr) => {
         fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok($default)
         }
+    };
+}
+
+/// For visitors that read objects: every other value is consumed and mapped to `$default`.
+macro_rules! ignore_all_but_maps {
+    ($default:expr) => {
+        ignore_values!($default; bool, numbers, str, unit, none, seq);
+    };
+}
+
+/// For visitors that read arrays: every other value is consumed and mapped to `$default`.
+macro_rules! ignore_all_but_seqs {
+    ($default:expr) => {
+        ignore_values!($default; bool, numbers, str, unit, none, map);
     };
 }
 
@@ -185,7 +192,7 @@ impl<'de> Visitor<'de> for ListVisitor<'_, 'de> {
         Ok(shape)
     }
 
-    ignore_scalars_and_seqs!(ListShape::NotAnObject);
+    ignore_values!(ListShape::NotAnObject; bool, numbers, str, unit, seq);
 }
 
 /// A map key, compared by content (borrowed when the JSON has no escapes).
@@ -219,32 +226,7 @@ impl<'de> Visitor<'de> for TextVisitor {
     fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
         Ok(Some(Cow::Owned(value)))
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        while seq.next_element::<IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(None)
-    }
+    ignore_values!(None; bool, numbers, unit, none, seq, map);
 }
 
 impl<'de> de::Deserialize<'de> for Text<'de> {
@@ -273,26 +255,7 @@ impl<'de> de::Deserialize<'de> for Number {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Number, E> {
                 Ok(Number(Some(v)))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Number, E> {
-                Ok(Number(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Number, E> {
-                Ok(Number(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Number, E> {
-                Ok(Number(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Number, E> {
-                Ok(Number(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Number, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Number(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Number, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Number(None))
-            }
+            ignore_values!(Number(None); bool, str, unit, none, seq, map);
         }
         deserializer.deserialize_any(V)
     }
@@ -312,32 +275,7 @@ impl<'de> de::Deserialize<'de> for Flag {
             fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flag, E> {
                 Ok(Flag(Some(v)))
             }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Flag, E> {
-                Ok(Flag(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Flag, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Flag(None))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Flag, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Flag(None))
-            }
+            ignore_values!(Flag(None); numbers, str, unit, none, seq, map);
         }
         deserializer.deserialize_any(V)
     }
@@ -370,7 +308,7 @@ impl<'de> Visitor<'de> for Rows<'_, 'de> {
         }
         Ok(Some(count))
     }
-    ignore_other_values_except_seq!(None);
+    ignore_all_but_seqs!(None);
 }
 
 /// One element of `data`: a model when it is an object.
@@ -405,10 +343,7 @@ impl<'de> de::Deserialize<'de> for Row<'de> {
                 }
                 Ok(Row(Some(model)))
             }
-            ignore_scalars_and_seqs!(Row(None));
-            fn visit_none<E: de::Error>(self) -> Result<Row<'de>, E> {
-                Ok(Row(None))
-            }
+            ignore_all_but_maps!(Row(None));
         }
         deserializer.deserialize_any(V)
     }
@@ -436,10 +371,7 @@ impl<'de> de::Deserialize<'de> for Architecture {
                 }
                 Ok(Architecture(image))
             }
-            ignore_scalars_and_seqs!(Architecture(false));
-            fn visit_none<E: de::Error>(self) -> Result<Architecture, E> {
-                Ok(Architecture(false))
-            }
+            ignore_all_but_maps!(Architecture(false));
         }
         deserializer.deserialize_any(V)
     }
@@ -463,7 +395,7 @@ impl<'de> de::Deserialize<'de> for Modalities {
                 }
                 Ok(Modalities(image))
             }
-            ignore_other_values_except_seq!(Modalities(false));
+            ignore_all_but_seqs!(Modalities(false));
         }
         deserializer.deserialize_any(V)
     }
@@ -487,7 +419,7 @@ impl<'de> de::Deserialize<'de> for Providers<'de> {
                 }
                 Ok(Providers(providers))
             }
-            ignore_other_values_except_seq!(Providers(Vec::new()));
+            ignore_all_but_seqs!(Providers(Vec::new()));
         }
         deserializer.deserialize_any(V)
     }
@@ -536,10 +468,7 @@ impl<'de> de::Deserialize<'de> for ProviderEntry<'de> {
                 }
                 Ok(ProviderEntry(Some(entry)))
             }
-            ignore_scalars_and_seqs!(ProviderEntry(None));
-            fn visit_none<E: de::Error>(self) -> Result<ProviderEntry<'de>, E> {
-                Ok(ProviderEntry(None))
-            }
+            ignore_all_but_maps!(ProviderEntry(None));
         }
         deserializer.deserialize_any(V)
     }
@@ -573,10 +502,7 @@ impl<'de> de::Deserialize<'de> for Pricing {
                 }
                 Ok(pricing)
             }
-            ignore_scalars_and_seqs!(Pricing::default());
-            fn visit_none<E: de::Error>(self) -> Result<Pricing, E> {
-                Ok(Pricing::default())
-            }
+            ignore_all_but_maps!(Pricing::default());
         }
         deserializer.deserialize_any(V)
     }

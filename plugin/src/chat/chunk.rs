@@ -12,6 +12,8 @@ use serde::{
 };
 use serde_json::Value;
 
+use super::error_value;
+
 /// A chunk, reduced to what the normaliser reads.
 #[derive(Debug, Default)]
 pub struct Chunk<'a> {
@@ -19,7 +21,8 @@ pub struct Chunk<'a> {
     pub choice: Option<Choice<'a>>,
     /// Boxed: one chunk in a hundred carries it.
     pub usage: Option<Box<UsageWire>>,
-    /// An `error` member (a failure reported inside a stream or body).
+    /// An `error` member (a failure reported inside a stream or body), bounded: only the members
+    /// a message is made of are kept (see [`error_value`]).
     pub error: Option<Box<Value>>,
 }
 
@@ -29,15 +32,24 @@ pub struct Choice<'a> {
     pub content: Option<Cow<'a, str>>,
     /// `reasoning_content`, `reasoning`, `reasoning_text`: upstreams use one or the other.
     pub reasoning: [Option<Cow<'a, str>>; 3],
+    /// At most [`MAX_TOOL_CALLS`] entries; see `too_many_tool_calls`.
     pub tool_calls: Option<Vec<ToolCallWire>>,
+    /// `tool_calls` listed more than [`MAX_TOOL_CALLS`] entries (the rest were skipped unread).
+    pub too_many_tool_calls: bool,
     pub finish_reason: Option<Cow<'a, str>>,
 }
+
+/// The most tool calls one answer may hold, in one chunk or assembled over a stream. Real
+/// answers call a handful of tools (OpenAI's API takes at most 128 tools per request); the
+/// bound keeps an absurd `index` or list from sizing an allocation.
+pub const MAX_TOOL_CALLS: usize = 256;
 
 /// One tool call (or a piece of one) as upstreams send it.
 #[derive(Debug, Deserialize)]
 pub struct ToolCallWire {
+    /// Checked against [`MAX_TOOL_CALLS`] before it locates anything.
     #[serde(default)]
-    pub index: Option<u32>,
+    pub index: Option<u64>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]
@@ -54,33 +66,91 @@ pub struct FunctionWire {
 }
 
 /// Token usage as upstreams report it (every field optional; some are provider-specific).
+/// Counts are read leniently (see [`count`]): usage is a report, and a mistyped figure must not
+/// cost the chunk that carries it, or the answer its final event.
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 pub struct UsageWire {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub prompt_tokens: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub completion_tokens: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub total_tokens: Option<u64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub completion_tokens_details: Option<ReasoningDetails>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lenient")]
     pub prompt_tokens_details: Option<CachedDetails>,
     /// Together reports cached tokens at the top level of `usage`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub cached_tokens: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 pub struct ReasoningDetails {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub reasoning_tokens: Option<u64>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 pub struct CachedDetails {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count")]
     pub cached_tokens: Option<u64>,
+}
+
+/// A token count: a non-negative whole number, saturated at `u64::MAX` when written as a float
+/// too large for an integer (`1e30`); anything else — negative, fractional, text, an object — is
+/// no figure at all.
+fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    struct CountVisitor;
+    impl<'de> Visitor<'de> for CountVisitor {
+        type Value = Option<u64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a token count")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(v).ok())
+        }
+        fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            // `as` saturates at u64::MAX; the checks keep NaN, negatives and fractions out.
+            Ok((v.is_finite() && v >= 0.0 && v.fract() == 0.0).then_some(v as u64))
+        }
+        fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    deserializer.deserialize_any(CountVisitor)
+}
+
+/// A details object, or nothing when it is not an object (`null`, a number, text).
+fn lenient<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    // Buffered as a `Value` first: details objects are rare and small.
+    let value = Value::deserialize(deserializer)?;
+    Ok(value
+        .is_object()
+        .then(|| T::deserialize(value).ok())
+        .flatten())
 }
 
 /// Parses a chunk; the error says where the JSON went wrong.
@@ -133,7 +203,7 @@ impl<'de> Visitor<'de> for ChunkVisitor {
             match key.0.as_ref() {
                 "choices" => chunk.choice = map.next_value_seed(Choices(PhantomData))?,
                 "usage" => chunk.usage = map.next_value()?,
-                "error" => chunk.error = map.next_value()?,
+                "error" => chunk.error = map.next_value_seed(ErrorMember)?,
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -236,13 +306,83 @@ impl<'de: 'a, 'a> Visitor<'de> for Delta<'_, 'a> {
                 "reasoning_content" => choice.reasoning[0] = text(&mut map)?,
                 "reasoning" => choice.reasoning[1] = text(&mut map)?,
                 "reasoning_text" => choice.reasoning[2] = text(&mut map)?,
-                "tool_calls" => choice.tool_calls = map.next_value()?,
+                "tool_calls" => {
+                    let calls = map.next_value_seed(ToolCalls)?;
+                    choice.too_many_tool_calls = calls.overflowed;
+                    choice.tool_calls = calls.calls;
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// `error`: a bounded error value, `None` when `null`.
+struct ErrorMember;
+
+impl<'de> DeserializeSeed<'de> for ErrorMember {
+    type Value = Option<Box<Value>>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        let value = error_value::ErrorValue::top().deserialize(deserializer)?;
+        Ok((!value.is_null()).then(|| Box::new(value)))
+    }
+}
+
+/// `tool_calls`: up to [`MAX_TOOL_CALLS`] entries read, the rest skipped and flagged, so a list
+/// of millions of tiny entries never becomes millions of structs.
+struct ToolCalls;
+
+struct ReadToolCalls {
+    calls: Option<Vec<ToolCallWire>>,
+    overflowed: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ToolCalls {
+    type Value = ReadToolCalls;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ToolCalls {
+    type Value = ReadToolCalls;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an array of tool calls")
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        Ok(ReadToolCalls {
+            calls: None,
+            overflowed: false,
+        })
+    }
+    fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+        self.visit_unit()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        // The hint is the input's claim; it only ever sizes up to the cap.
+        let mut calls = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(8));
+        let mut overflowed = false;
+        while calls.len() < MAX_TOOL_CALLS {
+            match seq.next_element::<ToolCallWire>()? {
+                Some(call) => calls.push(call),
+                None => {
+                    return Ok(ReadToolCalls {
+                        calls: Some(calls),
+                        overflowed,
+                    });
+                }
+            }
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            overflowed = true;
+        }
+        Ok(ReadToolCalls {
+            calls: Some(calls),
+            overflowed,
+        })
     }
 }
 

@@ -1,11 +1,15 @@
 //! Chat over the router: `chat` (one piece) and `chat_stream` (a pull handle).
 //!
-//! Both prepare the request ([`request`]), send it with the retry policy ([`retry`]) and
-//! normalise what comes back ([`normalize`]); streams are framed by [`sse`] and split of inline
-//! reasoning by [`think`]. The stream runs as a task on the plugin's runtime and hands batches of
-//! events to the [`stream::HfStream`] handle the host pulls from.
+//! Both prepare the request ([`request`]), send it with the retry policy ([`retry`]), check
+//! what the answer says it is ([`content`]) and normalise what comes back ([`normalize`],
+//! with errors read bounded by [`error_value`]);
+//! streams are framed by [`sse`] and split of inline reasoning by [`think`]. The stream runs as a
+//! task on the plugin's runtime and hands batches of events to the [`stream::HfStream`] handle
+//! the host pulls from.
 
 pub mod chunk;
+pub mod content;
+pub mod error_value;
 pub mod normalize;
 pub mod request;
 pub mod retry;
@@ -22,6 +26,13 @@ use openclaw_provider_abi::{
 use crate::{errors, http, runtime};
 
 use self::request::{Prepared, prepare};
+
+/// The most bytes of a whole answer read at once: a one-shot answer, or a JSON answer to a
+/// stream request. Generous for any chat completion (a long answer is tens of kilobytes).
+pub const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Error bodies are read this far: the message needs only their start.
+const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Answers `chat`: one request, the whole answer, as a `ChatResult` document.
 pub fn chat(context: &CallContext, request_json: &str) -> Result<RString, ProviderError> {
@@ -66,9 +77,11 @@ async fn one_shot(
         let attempt = async {
             let response = open(prepared, &deadlines).await?;
             let serving = serving_provider(&response);
+            let kind = content::kind(response.headers());
             let body = http::read_body_capped(
                 response,
-                32 * 1024 * 1024,
+                MAX_ANSWER_BYTES,
+                None,
                 &deadlines,
                 until,
                 &prepared.url,
@@ -80,6 +93,24 @@ async fn one_shot(
                 serving.as_deref(),
                 Some(prepared.secret()),
             )
+            .map_err(|error| match kind {
+                // An unreadable answer that did not even claim to be JSON: say what it was.
+                content::Kind::Other(named) if error.code == ErrorCode::INVALID_RESPONSE => {
+                    ProviderError::new(
+                        ErrorCode::INVALID_RESPONSE,
+                        format!(
+                            "{} answered with {} instead of a JSON chat completion ({})",
+                            http::origin(&prepared.url),
+                            named.map_or_else(
+                                || "no Content-Type".to_owned(),
+                                |t| format!("Content-Type {t}")
+                            ),
+                            error.message
+                        ),
+                    )
+                }
+                _ => error,
+            })
         };
         let remaining = until.saturating_duration_since(Instant::now());
         let error = match tokio::time::timeout(remaining, attempt).await {
@@ -93,14 +124,11 @@ async fn one_shot(
                 ));
             }
         };
-        if retries >= settings.max_retries || !retry::is_retryable(&error) {
+        // A one-shot answer reaches the caller only whole, so output never started.
+        let Some(wait) = retry::decide(&error, retries, false, until, settings) else {
             return Err(error);
-        }
+        };
         retries += 1;
-        let wait = retry::delay(retries, &error, settings);
-        if Instant::now() + wait >= until {
-            return Err(error);
-        }
         log::info!(
             "retrying in {} ms after {} (retry {retries} of {})",
             wait.as_millis(),
@@ -126,6 +154,7 @@ async fn open(
     .await?;
     let status = response.status();
     if status.is_success() {
+        content::check_encoding(response.headers())?;
         return Ok(response);
     }
     let headers = response.headers().clone();
@@ -148,9 +177,21 @@ async fn open(
         .with_status(status.as_u16()));
     }
     let until = Instant::now() + deadlines.idle;
-    let body = http::read_body_capped(response, 64 * 1024, deadlines, until, &prepared.url)
+    // A compressed error body would be quoted as noise: only its status and headers count then.
+    let body = if content::encoding(&headers).is_some() {
+        Vec::new()
+    } else {
+        http::read_body_capped(
+            response,
+            MAX_ERROR_BODY_BYTES,
+            None,
+            deadlines,
+            until,
+            &prepared.url,
+        )
         .await
-        .unwrap_or_default();
+        .unwrap_or_default()
+    };
     Err(errors::from_response(
         status.as_u16(),
         &headers,

@@ -13,10 +13,10 @@ use openclaw_provider_abi::{
 use serde_json::Value;
 
 use super::{
-    chunk::{self, Choice, ToolCallWire, UsageWire},
+    chunk::{self, Choice, MAX_TOOL_CALLS, ToolCallWire, UsageWire},
     think::{Split, ThinkSplitter, split_all},
 };
-use crate::errors;
+use crate::{errors, outside_text};
 
 impl UsageWire {
     fn to_usage(self) -> Usage {
@@ -25,7 +25,10 @@ impl UsageWire {
         Usage {
             prompt_tokens: prompt,
             completion_tokens: completion,
-            total_tokens: self.total_tokens.unwrap_or(prompt + completion),
+            // Saturating: the counts are the service's, and may be absurd.
+            total_tokens: self
+                .total_tokens
+                .unwrap_or(prompt.saturating_add(completion)),
             reasoning_tokens: self
                 .completion_tokens_details
                 .and_then(|d| d.reasoning_tokens),
@@ -37,9 +40,21 @@ impl UsageWire {
     }
 }
 
-/// An `error` member (in a stream event or a body) as a [`ProviderError`].
+/// How many `{"error": …}` envelopes an error payload is looked through.
+const MAX_ENVELOPES: usize = 4;
+
+/// An `error` member (in a stream event or a body), or the whole data of an `error` event, as a
+/// [`ProviderError`]. Error events often carry a whole envelope (`{"error":{"message":…}}` or
+/// `{"error":"…"}`) rather than its inside: envelopes are looked through to the message.
 pub fn error_event(error: &Value, secret: Option<&str>) -> ProviderError {
-    let upstream = errors::from_json(&serde_json::json!({ "error": error }));
+    let mut inner = error;
+    for _ in 0..MAX_ENVELOPES {
+        match inner.get("error") {
+            Some(nested) if !nested.is_null() => inner = nested,
+            _ => break,
+        }
+    }
+    let upstream = errors::from_json(&serde_json::json!({ "error": inner }));
     let signal = format!(
         "{} {} {}",
         upstream.kind.as_deref().unwrap_or(""),
@@ -57,7 +72,7 @@ pub fn error_event(error: &Value, secret: Option<&str>) -> ProviderError {
     let said = upstream
         .message
         .as_deref()
-        .map(|m| errors::quote(m, secret))
+        .map(|m| outside_text::quote(m, secret))
         .unwrap_or_else(|| "no detail".into());
     ProviderError::new(
         code,
@@ -65,11 +80,19 @@ pub fn error_event(error: &Value, secret: Option<&str>) -> ProviderError {
     )
 }
 
+/// The most bytes of tool-call arguments one answer may assemble: what a whole one-shot answer
+/// may hold ([`super::MAX_ANSWER_BYTES`]). Text and reasoning pass straight through to the host;
+/// arguments are kept until the end, so without a bound a stream could grow them forever.
+pub const MAX_TOOL_CALL_BYTES: usize = super::MAX_ANSWER_BYTES as usize;
+
 /// Accumulates a stream into events and a final result.
 #[derive(Debug)]
 pub struct StreamState {
     splitter: ThinkSplitter,
+    /// At most [`MAX_TOOL_CALLS`] slots.
     tool_calls: Vec<ToolCall>,
+    /// Bytes of arguments in `tool_calls`, at most [`MAX_TOOL_CALL_BYTES`].
+    tool_call_bytes: usize,
     finish_reason: Option<String>,
     usage: Option<Usage>,
     /// Whether any content (text, reasoning, tool call) came out.
@@ -91,6 +114,7 @@ impl StreamState {
         Self {
             splitter: ThinkSplitter::new(),
             tool_calls: Vec::new(),
+            tool_call_bytes: 0,
             finish_reason: None,
             usage: None,
             produced_content: false,
@@ -133,7 +157,7 @@ impl StreamState {
         let Some(choice) = chunk.choice else {
             return Ok(());
         };
-        if let Some(reason) = self.on_choice(choice, out) {
+        if let Some(reason) = self.on_choice(choice, out)? {
             self.finish_reason = Some(reason);
             self.finished = true;
         }
@@ -141,7 +165,11 @@ impl StreamState {
     }
 
     /// Emits a choice's deltas; returns its finish reason.
-    fn on_choice(&mut self, choice: Choice<'_>, out: &mut Vec<StreamEvent>) -> Option<String> {
+    fn on_choice(
+        &mut self,
+        choice: Choice<'_>,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Option<String>, ProviderError> {
         for reasoning in choice.reasoning.iter().flatten() {
             self.emit_reasoning(reasoning, out);
         }
@@ -149,10 +177,13 @@ impl StreamState {
             let split = self.splitter.push(content);
             self.emit_split(split, out);
         }
-        for call in choice.tool_calls.into_iter().flatten() {
-            self.on_tool_call(call, out);
+        if choice.too_many_tool_calls {
+            return Err(too_many_tool_calls());
         }
-        choice.finish_reason.map(Cow::into_owned)
+        for call in choice.tool_calls.into_iter().flatten() {
+            self.on_tool_call(call, out)?;
+        }
+        Ok(choice.finish_reason.map(Cow::into_owned))
     }
 
     fn emit_split(&mut self, split: Split, out: &mut Vec<StreamEvent>) {
@@ -170,13 +201,37 @@ impl StreamState {
         }
     }
 
-    fn on_tool_call(&mut self, call: ToolCallWire, out: &mut Vec<StreamEvent>) {
-        let index = call.index.unwrap_or(self.tool_calls.len() as u32);
+    fn on_tool_call(
+        &mut self,
+        call: ToolCallWire,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        // A delta without an index starts the next call. The index locates a slot (and sizes
+        // the list up to it), so it is checked before anything is allocated.
+        let wanted = call.index.unwrap_or(self.tool_calls.len() as u64);
+        let slot = usize::try_from(wanted)
+            .ok()
+            .filter(|slot| *slot < MAX_TOOL_CALLS)
+            .ok_or_else(|| tool_call_index_refused(wanted))?;
         let (name, arguments) = match call.function {
             Some(function) => (function.name, arguments_text(function.arguments)),
             None => (None, String::new()),
         };
-        let slot = index as usize;
+        self.tool_call_bytes = self
+            .tool_call_bytes
+            .saturating_add(arguments.len())
+            .saturating_add(name.as_ref().map_or(0, String::len))
+            .saturating_add(call.id.as_ref().map_or(0, String::len));
+        if self.tool_call_bytes > MAX_TOOL_CALL_BYTES {
+            return Err(ProviderError::new(
+                ErrorCode::INVALID_RESPONSE,
+                format!(
+                    "the answer's tool calls grew past the {} MiB cap on their assembled \
+                     arguments (MAX_TOOL_CALL_BYTES); the stream was stopped",
+                    MAX_TOOL_CALL_BYTES / (1024 * 1024)
+                ),
+            ));
+        }
         if self.tool_calls.len() <= slot {
             self.tool_calls.resize_with(slot + 1, ToolCall::default);
         }
@@ -193,7 +248,8 @@ impl StreamState {
         }
         assembled.function.arguments.push_str(&arguments);
         let delta = ToolCallDelta {
-            index,
+            // The slot is under MAX_TOOL_CALLS, far below u32::MAX.
+            index: u32::try_from(slot).unwrap_or(u32::MAX),
             id: call.id,
             name,
             arguments,
@@ -203,6 +259,7 @@ impl StreamState {
             EventKind::TOOL_CALL_DELTA,
             serde_json::to_string(&delta).unwrap_or_default(),
         ));
+        Ok(())
     }
 
     /// Ends the stream: flushes held text and returns the final event's payload.
@@ -245,6 +302,26 @@ impl StreamState {
     }
 }
 
+fn tool_call_index_refused(index: u64) -> ProviderError {
+    ProviderError::new(
+        ErrorCode::INVALID_RESPONSE,
+        format!(
+            "a tool call in the answer has index {index}, past the limit of {MAX_TOOL_CALLS} tool \
+             calls in one answer (MAX_TOOL_CALLS); the stream was refused"
+        ),
+    )
+}
+
+fn too_many_tool_calls() -> ProviderError {
+    ProviderError::new(
+        ErrorCode::INVALID_RESPONSE,
+        format!(
+            "the answer lists more than {MAX_TOOL_CALLS} tool calls, the limit for one answer \
+             (MAX_TOOL_CALLS); it was refused"
+        ),
+    )
+}
+
 /// Tool-call arguments as text: providers send a JSON string (the usual) or, sometimes, the
 /// object itself.
 fn arguments_text(arguments: Option<Value>) -> String {
@@ -277,6 +354,9 @@ pub fn one_shot(
     let message = chunk
         .choice
         .ok_or_else(|| invalid("the response has no choices".into()))?;
+    if message.too_many_tool_calls {
+        return Err(too_many_tool_calls());
+    }
     let split = split_all(message.content.as_deref().unwrap_or(""));
     let mut reasoning = String::new();
     for part in message.reasoning.iter().flatten() {
@@ -317,10 +397,54 @@ pub fn one_shot(
     })
 }
 
+/// The events a stream carries for a whole answer, appended to `out`, and the final event's
+/// payload: for a stream request the service answered with one JSON chat completion.
+pub fn completion_events(result: ChatResult, out: &mut Vec<StreamEvent>) -> ChatDone {
+    if !result.reasoning.is_empty() {
+        out.push(StreamEvent::text(
+            EventKind::REASONING_DELTA,
+            result.reasoning.as_str(),
+        ));
+    }
+    if !result.text.is_empty() {
+        out.push(StreamEvent::text(
+            EventKind::TEXT_DELTA,
+            result.text.as_str(),
+        ));
+    }
+    for (index, call) in result.tool_calls.iter().enumerate() {
+        let delta = ToolCallDelta {
+            // At most MAX_TOOL_CALLS calls reach here.
+            index: u32::try_from(index).unwrap_or(u32::MAX),
+            id: Some(call.id.clone()),
+            name: Some(call.function.name.clone()),
+            arguments: call.function.arguments.clone(),
+        };
+        out.push(StreamEvent::json(
+            EventKind::TOOL_CALL_DELTA,
+            serde_json::to_string(&delta).unwrap_or_default(),
+        ));
+    }
+    if let Some(usage) = result.usage {
+        out.push(StreamEvent::json(
+            EventKind::USAGE,
+            serde_json::to_string(&usage).unwrap_or_default(),
+        ));
+    }
+    ChatDone {
+        model: result.model,
+        serving_provider: result.serving_provider,
+        finish_reason: result.finish_reason,
+        usage: result.usage,
+        tool_calls: result.tool_calls,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::chat::sse::Framer;
+    use serde_json::json;
 
     /// Found by the `chat_response` fuzz target: the parser's message quoted the body, and the
     /// body held the token.
@@ -366,8 +490,8 @@ mod tests {
                 failure = Some(err);
             }
         };
-        framer.feed(&bytes, &mut on_event);
-        framer.finish(&mut on_event);
+        framer.feed(&bytes, &mut on_event).unwrap();
+        framer.finish(&mut on_event).unwrap();
         assert!(failure.is_none(), "{name}: {failure:?}");
         let done = state.finish("m", None, &mut events);
         (events, done, state)
@@ -555,5 +679,179 @@ mod tests {
             one_shot(b"\xff", "m", None, None).unwrap_err().code,
             ErrorCode::INVALID_RESPONSE
         );
+    }
+
+    #[test]
+    fn a_huge_tool_call_index_is_refused_before_any_allocation() {
+        for index in [
+            MAX_TOOL_CALLS as u64,
+            10_000_000,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            let mut state = StreamState::new();
+            let mut events = Vec::new();
+            state
+                .on_data(
+                    r#"{"choices":[{"delta":{"content":"kept "}}]}"#,
+                    None,
+                    &mut events,
+                )
+                .unwrap();
+            let data = format!(
+                r#"{{"choices":[{{"delta":{{"tool_calls":[{{"index":{index},"function":{{"name":"f","arguments":"{{}}"}}}}]}}}}]}}"#
+            );
+            let error = state.on_data(&data, None, &mut events).unwrap_err();
+            assert_eq!(error.code, ErrorCode::INVALID_RESPONSE);
+            assert!(
+                error.message.contains(&MAX_TOOL_CALLS.to_string()),
+                "{}",
+                error.message
+            );
+            assert!(state.tool_calls.capacity() <= MAX_TOOL_CALLS);
+            assert_eq!(text_of(&events, EventKind::TEXT_DELTA), "kept ");
+        }
+        // The last slot is fine; calls without an index stop at the limit too.
+        let mut state = StreamState::new();
+        let last = format!(
+            r#"{{"choices":[{{"delta":{{"tool_calls":[{{"index":{},"id":"c","function":{{"name":"f"}}}}]}}}}]}}"#,
+            MAX_TOOL_CALLS - 1
+        );
+        state.on_data(&last, None, &mut Vec::new()).unwrap();
+        let unindexed =
+            r#"{"choices":[{"delta":{"tool_calls":[{"id":"c","function":{"name":"f"}}]}}]}"#;
+        assert!(state.on_data(unindexed, None, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn too_many_tool_calls_in_one_chunk_are_refused_unread() {
+        let calls = vec![r#"{"function":{"name":"f"}}"#; MAX_TOOL_CALLS + 1].join(",");
+        let data = format!(r#"{{"choices":[{{"delta":{{"tool_calls":[{calls}]}}}}]}}"#);
+        let error = StreamState::new()
+            .on_data(&data, None, &mut Vec::new())
+            .unwrap_err();
+        assert!(
+            error.message.contains("more than 256 tool calls"),
+            "{}",
+            error.message
+        );
+        let body = format!(
+            r#"{{"choices":[{{"message":{{"tool_calls":[{calls}]}},"finish_reason":"tool_calls"}}]}}"#
+        );
+        let error = one_shot(body.as_bytes(), "m", None, None).unwrap_err();
+        assert_eq!(error.code, ErrorCode::INVALID_RESPONSE);
+    }
+
+    #[test]
+    fn absurd_usage_counts_saturate_and_the_final_event_survives() {
+        let mut state = StreamState::new();
+        let mut events = Vec::new();
+        for data in [
+            r#"{"choices":[{"delta":{"content":"hi"},"finish_reason":"stop"}]}"#,
+            r#"{"choices":[],"usage":{"prompt_tokens":18446744073709551615,"completion_tokens":18446744073709551615}}"#,
+            "[DONE]",
+        ] {
+            state.on_data(data, None, &mut events).unwrap();
+        }
+        let done = state.finish("m", None, &mut events);
+        let usage = done.usage.unwrap();
+        assert_eq!(usage.total_tokens, u64::MAX);
+        // Mistyped figures are no figures; the chunk (and its text) still counts.
+        let mut state = StreamState::new();
+        let mut events = Vec::new();
+        state
+            .on_data(
+                r#"{"choices":[{"delta":{"content":"ok"}}],"usage":{"prompt_tokens":-5,"completion_tokens":1e30,"total_tokens":"many","completion_tokens_details":7,"prompt_tokens_details":{"cached_tokens":2.5}}}"#,
+                None,
+                &mut events,
+            )
+            .unwrap();
+        let done = state.finish("m", None, &mut events);
+        let usage = done.usage.unwrap();
+        assert_eq!(
+            (
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                usage.total_tokens
+            ),
+            (0, u64::MAX, u64::MAX)
+        );
+        assert_eq!(usage.cached_tokens, None);
+        assert_eq!(text_of(&events, EventKind::TEXT_DELTA), "ok");
+    }
+
+    #[test]
+    fn assembled_arguments_are_bounded() {
+        let mut state = StreamState::new();
+        state.tool_call_bytes = MAX_TOOL_CALL_BYTES - 4;
+        let data = r#"{"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"a\":1}"}}]}}]}"#;
+        let error = state.on_data(data, None, &mut Vec::new()).unwrap_err();
+        assert!(
+            error.message.contains("MAX_TOOL_CALL_BYTES"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn error_envelopes_are_read_to_their_message() {
+        for (payload, expected) in [
+            (
+                json!({"error": {"message": "upstream overloaded", "type": "server_error"}}),
+                "upstream overloaded",
+            ),
+            (json!({"error": "model crashed"}), "model crashed"),
+            (json!({"message": "plain message"}), "plain message"),
+            (
+                json!({"error": {"error": {"message": "twice wrapped"}}}),
+                "twice wrapped",
+            ),
+            (json!({"detail": "fastapi detail"}), "fastapi detail"),
+            (json!("just text"), "just text"),
+        ] {
+            let error = error_event(&payload, None);
+            assert!(
+                error.message.ends_with(expected),
+                "{payload}: {}",
+                error.message
+            );
+            assert!(!error.message.contains('{'), "{payload}: {}", error.message);
+        }
+        let rate = error_event(
+            &json!({"error": {"message": "slow", "type": "rate_limit_error"}}),
+            None,
+        );
+        assert_eq!(rate.code, ErrorCode::RATE_LIMITED);
+        let hostile = error_event(&json!({"error": "bad \u{1b}[2J\u{7} news"}), None);
+        assert!(
+            !hostile.message.chars().any(char::is_control),
+            "{}",
+            hostile.message
+        );
+    }
+
+    #[test]
+    fn a_whole_completion_becomes_the_events_a_stream_carries() {
+        let result = one_shot(
+            &fixture("chat.nonstream.together.tool-call.json"),
+            "m",
+            Some("together"),
+            None,
+        )
+        .unwrap();
+        let expected = result.clone();
+        let mut events = Vec::new();
+        let done = completion_events(result, &mut events);
+        assert_eq!(done.tool_calls, expected.tool_calls);
+        assert_eq!(done.usage, expected.usage);
+        assert_eq!(done.finish_reason, expected.finish_reason);
+        assert_eq!(
+            events
+                .iter()
+                .filter(|e| e.kind == EventKind::TOOL_CALL_DELTA)
+                .count(),
+            expected.tool_calls.len()
+        );
+        assert_eq!(text_of(&events, EventKind::TEXT_DELTA), expected.text);
     }
 }

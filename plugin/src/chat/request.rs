@@ -192,6 +192,7 @@ pub fn prepare(
                  \"Make calls to Inference Providers\")",
             )
         })?;
+    http::check_token(&secret)?;
     let url = http::endpoint(&http::base_url(context)?, "chat/completions")?;
     Ok(Prepared {
         url,

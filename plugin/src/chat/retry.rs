@@ -1,14 +1,35 @@
-//! When and how long to wait before trying a chat request again: after 429, 500, 502, 503, 504
-//! and connection failures, at most `max_retries` times, never once any content has reached the
-//! caller, never past the overall deadline. The wait doubles from `retry_base` with jitter (so
-//! many clients retrying do not move in step), unless the service said how long (`Retry-After`);
-//! either way it is capped at `retry_max_delay`.
+//! The retry policy of chat, one-shot and streamed alike: whether a failed attempt is tried
+//! again and after how long. Only after 429, 500, 502, 503, 504 and connection failures, at most
+//! `max_retries` times, never once any output has reached the caller, never when the wait would
+//! run past the overall deadline. The wait doubles from `retry_base` with jitter (so many clients
+//! retrying do not move in step), unless the service said how long (`Retry-After`); either way it
+//! is capped at `retry_max_delay`. Both chat paths ask [`decide`], so they cannot drift apart.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use openclaw_provider_abi::{ErrorCode, ProviderError};
 
 use crate::settings::ChatSettings;
+
+/// Whether to try again after `error`, and after how long: `None` means give up and report
+/// `error`. `retries_done` counts the retries already made (0 after the first attempt);
+/// `output_started` says whether anything of the answer reached the caller; `until` is the
+/// overall deadline.
+pub fn decide(
+    error: &ProviderError,
+    retries_done: u32,
+    output_started: bool,
+    until: Instant,
+    settings: &ChatSettings,
+) -> Option<Duration> {
+    if output_started || retries_done >= settings.max_retries || !is_retryable(error) {
+        return None;
+    }
+    let wait = delay(retries_done.saturating_add(1), error, settings);
+    // A wait that cannot even be added to the clock is past any deadline.
+    let ready = Instant::now().checked_add(wait)?;
+    (ready < until).then_some(wait)
+}
 
 /// Whether an error is worth another attempt.
 pub fn is_retryable(error: &ProviderError) -> bool {
@@ -26,9 +47,13 @@ pub fn delay(retry: u32, error: &ProviderError, settings: &ChatSettings) -> Dura
     if let Some(millis) = error.retry_after_ms.into_option() {
         return Duration::from_millis(millis).min(settings.retry_max_delay);
     }
+    // Bounded before the jitter, at twice the cap (so a capped wait still comes out at the cap):
+    // `mul_f64` panics on a product past `Duration::MAX`, which an absurd configured base would
+    // otherwise reach.
     let exponential = settings
         .retry_base
-        .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
+        .min(settings.retry_max_delay.saturating_mul(2));
     // Full-range jitter between half and all of the exponential delay.
     let jittered = exponential.mul_f64(0.5 + fastrand::f64() * 0.5);
     jittered.min(settings.retry_max_delay)
@@ -90,5 +115,43 @@ mod tests {
         assert_eq!(delay(1, &told, &settings), Duration::from_millis(300));
         let too_long = plain.with_retry_after_ms(60_000);
         assert_eq!(delay(1, &too_long, &settings), Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn one_decision_for_both_paths() {
+        let mut settings = settings();
+        settings.max_retries = 2;
+        let far = Instant::now() + Duration::from_secs(3600);
+        let transient = ProviderError::new(ErrorCode::UPSTREAM, "x").with_status(503);
+        assert!(decide(&transient, 0, false, far, &settings).is_some());
+        assert!(decide(&transient, 1, false, far, &settings).is_some());
+        // The retry budget, output already delivered, a permanent error: no retry.
+        assert!(decide(&transient, 2, false, far, &settings).is_none());
+        assert!(decide(&transient, 0, true, far, &settings).is_none());
+        let permanent = ProviderError::new(ErrorCode::UNAUTHORIZED, "x").with_status(401);
+        assert!(decide(&permanent, 0, false, far, &settings).is_none());
+        // A wait that would end past the deadline is not started.
+        let told = transient.clone().with_retry_after_ms(900);
+        let soon = Instant::now() + Duration::from_millis(500);
+        assert!(decide(&told, 0, false, soon, &settings).is_none());
+        assert_eq!(
+            decide(&told, 0, false, far, &settings),
+            Some(Duration::from_millis(900))
+        );
+    }
+
+    #[test]
+    fn absurd_settings_and_hints_never_overflow() {
+        let mut settings = settings();
+        settings.max_retries = u32::MAX;
+        settings.retry_base = Duration::MAX;
+        settings.retry_max_delay = crate::http::MAX_DEADLINE;
+        let plain = ProviderError::new(ErrorCode::NETWORK, "x");
+        for retry in [1, 16, 17, u32::MAX] {
+            assert!(delay(retry, &plain, &settings) <= crate::http::MAX_DEADLINE);
+        }
+        let far = Instant::now() + Duration::from_secs(60);
+        let huge = plain.with_retry_after_ms(u64::MAX);
+        assert!(decide(&huge, u32::MAX - 1, false, far, &settings).is_none());
     }
 }

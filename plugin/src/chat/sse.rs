@@ -6,10 +6,25 @@
 //! a blank line dispatches the event; `:` starts a comment; `data:` lines accumulate, joined by
 //! newlines, with one optional space after the colon removed; `event:` names the event; other
 //! fields are ignored. Unlike a browser, [`Framer::finish`] dispatches an event the stream ended
-//! in the middle of (some providers close without the final blank line or `[DONE]`).
+//! in the middle of (some providers close without the final blank line or `[DONE]`), and one
+//! event — a line, or the joined `data:` lines — is bounded ([`MAX_EVENT_BYTES`]): past it the
+//! framer refuses the stream instead of holding a line that never ends.
+
+/// The largest event the framer holds, in bytes: one line, or the joined `data:` lines of one
+/// event. A chat chunk is a few hundred bytes; a large tool call or a whole answer sent as one
+/// event is still far below this. A quarter of [`super::MAX_ANSWER_BYTES`], so a stream's framing
+/// never holds more than a one-shot answer may.
+pub const MAX_EVENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The stream held an event larger than the framer's limit; the framer takes nothing more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventTooLarge {
+    /// The limit that was passed, in bytes.
+    pub limit: usize,
+}
 
 /// Splits a byte stream into events.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Framer {
     /// The unfinished line carried over from the previous piece.
     line: Vec<u8>,
@@ -21,6 +36,16 @@ pub struct Framer {
     has_data: bool,
     /// `event` of the event being built.
     event: String,
+    /// The largest line or event held, in bytes.
+    max_event_bytes: usize,
+    /// An event passed the limit: every later piece is refused.
+    failed: bool,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Self::with_max_event_bytes(MAX_EVENT_BYTES)
+    }
 }
 
 /// One dispatched event.
@@ -37,8 +62,51 @@ impl Framer {
         Self::default()
     }
 
-    /// Feeds a piece of the stream; `on_event` receives every event it completes.
-    pub fn feed(&mut self, mut bytes: &[u8], on_event: &mut dyn FnMut(Event<'_>)) {
+    /// A framer that holds events of at most `limit` bytes.
+    pub fn with_max_event_bytes(limit: usize) -> Self {
+        Self {
+            line: Vec::new(),
+            after_cr: false,
+            data: String::new(),
+            has_data: false,
+            event: String::new(),
+            max_event_bytes: limit,
+            failed: false,
+        }
+    }
+
+    /// Feeds a piece of the stream; `on_event` receives every event it completes. Events
+    /// before an oversized one are handed out; from the oversized one on, nothing is.
+    pub fn feed(
+        &mut self,
+        bytes: &[u8],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), EventTooLarge> {
+        if self.failed {
+            return Err(self.too_large());
+        }
+        let fed = self.feed_unchecked(bytes, on_event);
+        if fed.is_err() {
+            // Nothing of the refused event is kept: memory stays bounded whatever follows.
+            self.failed = true;
+            self.line = Vec::new();
+            self.data = String::new();
+            self.has_data = false;
+        }
+        fed
+    }
+
+    fn too_large(&self) -> EventTooLarge {
+        EventTooLarge {
+            limit: self.max_event_bytes,
+        }
+    }
+
+    fn feed_unchecked(
+        &mut self,
+        mut bytes: &[u8],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), EventTooLarge> {
         if self.after_cr {
             self.after_cr = false;
             if let Some(rest) = bytes.strip_prefix(b"\n") {
@@ -53,6 +121,10 @@ impl Framer {
                 && self.event.is_empty()
                 && let Some((data, consumed)) = simple_event(bytes)
             {
+                // The same bound as the line path below: the line, `data:` included.
+                if consumed - 2 > self.max_event_bytes {
+                    return Err(self.too_large());
+                }
                 on_event(Event { name: "", data });
                 bytes = &bytes[consumed..];
                 continue;
@@ -71,34 +143,58 @@ impl Framer {
                 }
             }
             if self.line.is_empty() {
-                self.take_line(line, on_event);
+                self.take_line(line, on_event)?;
             } else {
-                self.line.extend_from_slice(line);
+                self.hold(line)?;
                 let whole = std::mem::take(&mut self.line);
-                self.take_line(&whole, on_event);
+                self.take_line(&whole, on_event)?;
                 self.line = whole;
                 self.line.clear();
             }
         }
-        self.line.extend_from_slice(bytes);
+        self.hold(bytes)
     }
 
-    /// Ends the stream: dispatches what an unterminated last line or event holds.
-    pub fn finish(&mut self, on_event: &mut dyn FnMut(Event<'_>)) {
+    /// Adds to the unfinished line, within the limit.
+    fn hold(&mut self, bytes: &[u8]) -> Result<(), EventTooLarge> {
+        if self.line.len().saturating_add(bytes.len()) > self.max_event_bytes {
+            return Err(self.too_large());
+        }
+        self.line.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Ends the stream: dispatches what an unterminated last line or event holds (nothing after
+    /// an oversized event).
+    pub fn finish(&mut self, on_event: &mut dyn FnMut(Event<'_>)) -> Result<(), EventTooLarge> {
+        if self.failed {
+            return Err(self.too_large());
+        }
         if !self.line.is_empty() {
             let whole = std::mem::take(&mut self.line);
-            self.take_line(&whole, on_event);
+            if let Err(error) = self.take_line(&whole, on_event) {
+                self.failed = true;
+                return Err(error);
+            }
         }
         self.dispatch(on_event);
+        Ok(())
     }
 
-    fn take_line(&mut self, line: &[u8], on_event: &mut dyn FnMut(Event<'_>)) {
+    fn take_line(
+        &mut self,
+        line: &[u8],
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<(), EventTooLarge> {
+        if line.len() > self.max_event_bytes {
+            return Err(self.too_large());
+        }
         if line.is_empty() {
             self.dispatch(on_event);
-            return;
+            return Ok(());
         }
         if line[0] == b':' {
-            return; // a comment
+            return Ok(()); // a comment
         }
         let (field, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
@@ -109,11 +205,23 @@ impl Framer {
         };
         match field {
             b"data" => {
+                let joined = self
+                    .data
+                    .len()
+                    .saturating_add(usize::from(self.has_data))
+                    .saturating_add(value.len());
+                if joined > self.max_event_bytes {
+                    return Err(self.too_large());
+                }
                 if self.has_data {
                     self.data.push('\n');
                 }
                 push_text(&mut self.data, value);
                 self.has_data = true;
+                // Invalid UTF-8 grows as it is replaced (one byte becomes three).
+                if self.data.len() > self.max_event_bytes {
+                    return Err(self.too_large());
+                }
             }
             b"event" => {
                 self.event.clear();
@@ -121,6 +229,7 @@ impl Framer {
             }
             _ => {} // id, retry, and unknown fields do not matter here
         }
+        Ok(())
     }
 
     fn dispatch(&mut self, on_event: &mut dyn FnMut(Event<'_>)) {
@@ -172,9 +281,9 @@ mod tests {
         let mut collect =
             |event: Event<'_>| events.push((event.name.to_owned(), event.data.to_owned()));
         for piece in pieces {
-            framer.feed(piece, &mut collect);
+            framer.feed(piece, &mut collect).unwrap();
         }
-        framer.finish(&mut collect);
+        framer.finish(&mut collect).unwrap();
         events
     }
 
@@ -262,6 +371,42 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_line_without_end_is_refused_at_the_limit_and_memory_stays_bounded() {
+        let mut framer = Framer::with_max_event_bytes(1024);
+        let mut events = Vec::new();
+        let mut keep = |event: Event<'_>| events.push(event.data.to_owned());
+        framer.feed(b"data: before\n\ndata: ", &mut keep).unwrap();
+        let piece = [b'x'; 100];
+        let mut refused = None;
+        for round in 0..100 {
+            if let Err(error) = framer.feed(&piece, &mut keep) {
+                refused = Some((round, error));
+                break;
+            }
+        }
+        let (round, error) = refused.expect("the endless line was refused");
+        assert_eq!(error, EventTooLarge { limit: 1024 });
+        assert!(round <= 10, "refused only after {round} pieces");
+        assert!(framer.line.capacity() <= 2048 && framer.data.capacity() <= 2048);
+        // Refused for good, and the event before it was delivered.
+        assert!(framer.feed(b"\n\ndata: after\n\n", &mut keep).is_err());
+        assert!(framer.finish(&mut keep).is_err());
+        assert_eq!(events, ["before"]);
+        // Many data lines joined past the limit are refused the same way.
+        let mut framer = Framer::with_max_event_bytes(64);
+        let joined = b"data: 0123456789\n".repeat(8);
+        assert!(framer.feed(&joined, &mut |_| {}).is_err());
+        // An event at the limit passes, whole or in pieces, fast path or not.
+        let exact = format!("data: {}\n\n", "y".repeat(58));
+        for bytes in [exact.clone(), exact.replace('\n', "\r\n")] {
+            let mut framer = Framer::with_max_event_bytes(64);
+            let mut count = 0;
+            framer.feed(bytes.as_bytes(), &mut |_| count += 1).unwrap();
+            assert_eq!(count, 1);
+        }
+    }
+
     proptest! {
         #[test]
         fn any_split_into_many_pieces_gives_the_same_events(
@@ -284,6 +429,34 @@ mod tests {
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
             let _ = frame(&bytes);
+        }
+
+        #[test]
+        fn the_limit_holds_the_same_at_every_split(
+            bytes in proptest::collection::vec(
+                prop::sample::select(b"data: x\r\n:\xff".to_vec()), 0..200),
+            limit in 1usize..24,
+            cut in any::<prop::sample::Index>(),
+        ) {
+            let run = |pieces: &[&[u8]]| {
+                let mut framer = Framer::with_max_event_bytes(limit);
+                let mut events = Vec::new();
+                let mut keep = |event: Event<'_>| {
+                    assert!(event.data.len() <= limit);
+                    events.push(event.data.to_owned());
+                };
+                let mut outcome = Ok(());
+                for piece in pieces {
+                    outcome = outcome.and_then(|()| framer.feed(piece, &mut keep));
+                }
+                let outcome = outcome.and_then(|()| framer.finish(&mut keep));
+                (events, outcome)
+            };
+            let at = cut.index(bytes.len() + 1);
+            let whole = run(&[&bytes]);
+            prop_assert_eq!(run(&[&bytes[..at], &bytes[at..]]), whole.clone());
+            let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
+            prop_assert_eq!(run(&bytewise), whole);
         }
     }
 }

@@ -4,6 +4,11 @@
 //! at high event rates; the bound makes a slow host slow the stream down instead of growing
 //! memory.
 //!
+//! Before reading, the answer's headers say what it is ([`super::content`]): an event stream is
+//! framed (one event at most [`super::sse::MAX_EVENT_BYTES`]); a JSON chat completion — some
+//! upstreams ignore `stream` — is read whole and delivered as the events a stream would have
+//! carried; anything else (an HTML page, say) is refused by its content type, not retried.
+//!
 //! Retries happen inside the task, before any content reaches the handle, and are announced as
 //! notices. Cancelling — `cancel()` or dropping the handle — aborts the task, which drops the
 //! response and closes its connection at once.
@@ -24,7 +29,8 @@ use openclaw_provider_abi::{
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use super::{
-    normalize::StreamState,
+    content, error_value,
+    normalize::{self, StreamState},
     open,
     request::Prepared,
     retry, serving_provider,
@@ -102,13 +108,10 @@ async fn run(prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
             Pumped::Done | Pumped::Abandoned => return,
             Pumped::Failed { error, content } => (error, content),
         };
-        let retry_allowed =
-            !content && retries < settings.max_retries && retry::is_retryable(&error);
-        let wait = retry::delay(retries + 1, &error, &settings);
-        if !retry_allowed || Instant::now() + wait >= until {
+        let Some(wait) = retry::decide(&error, retries, content, until, &settings) else {
             let _ = sender.send(vec![Item::Failed(error)]).await;
             return;
-        }
+        };
         retries += 1;
         let notice = StreamEvent {
             kind: EventKind::NOTICE,
@@ -149,6 +152,18 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
         }
     };
     let serving = serving_provider(&response);
+    match content::kind(response.headers()) {
+        content::Kind::EventStream => {}
+        content::Kind::Json => {
+            return whole_answer(prepared, response, serving, sender, until).await;
+        }
+        content::Kind::Other(named) => {
+            return Pumped::Failed {
+                error: content::not_a_stream(named.as_deref(), &http::origin(&prepared.url)),
+                content: false,
+            };
+        }
+    }
     let mut framer = Framer::new();
     let mut state = StreamState::new();
     let mut announced = false;
@@ -184,12 +199,8 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                 return;
             }
             let result = if event.name == "error" {
-                let json = serde_json::from_str(event.data)
-                    .unwrap_or(serde_json::Value::String(event.data.to_owned()));
-                Err(super::normalize::error_event(
-                    &json,
-                    Some(prepared.secret()),
-                ))
+                let json = error_value::parse_error_value(event.data);
+                Err(normalize::error_event(&json, Some(prepared.secret())))
             } else {
                 state.on_data(event.data, Some(prepared.secret()), &mut batch)
             };
@@ -197,16 +208,24 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                 failure = Some(error);
             }
         };
-        let ended = match &piece {
-            Some(bytes) => {
-                framer.feed(bytes, &mut handle);
-                false
-            }
-            None => {
-                framer.finish(&mut handle);
-                true
-            }
+        let (framed, ended) = match &piece {
+            Some(bytes) => (framer.feed(bytes, &mut handle), false),
+            None => (framer.finish(&mut handle), true),
         };
+        if let Err(too_large) = framed
+            && failure.is_none()
+        {
+            failure = Some(ProviderError::new(
+                ErrorCode::INVALID_RESPONSE,
+                format!(
+                    "the stream from {} sent an event larger than the {} MiB cap on one event \
+                     (MAX_EVENT_BYTES, {} bytes); the stream was refused",
+                    http::origin(&prepared.url),
+                    too_large.limit / (1024 * 1024),
+                    too_large.limit
+                ),
+            ));
+        }
         if !announced && !batch.is_empty() {
             announced = true;
             if let Some(name) = &serving {
@@ -251,6 +270,72 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
         if !batch.is_empty() && send(sender, &mut batch).await.is_err() {
             return Pumped::Abandoned;
         }
+    }
+}
+
+/// A stream request answered with one JSON document: a whole chat completion is delivered as
+/// the events a stream would have carried; anything else is refused, naming what came.
+async fn whole_answer(
+    prepared: &Prepared,
+    response: reqwest::Response,
+    serving: Option<String>,
+    sender: &mpsc::Sender<Vec<Item>>,
+    until: Instant,
+) -> Pumped {
+    let deadlines = prepared.settings.deadlines;
+    let failed = |error| Pumped::Failed {
+        error,
+        content: false,
+    };
+    let body = match http::read_body_capped(
+        response,
+        super::MAX_ANSWER_BYTES,
+        None,
+        &deadlines,
+        until,
+        &prepared.url,
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(error) => return failed(error),
+    };
+    let result = match normalize::one_shot(
+        &body,
+        &prepared.model,
+        serving.as_deref(),
+        Some(prepared.secret()),
+    ) {
+        Ok(result) => result,
+        // An `error` member is the service's own error: typed (and retried) as an error event.
+        Err(error) if error.code != ErrorCode::INVALID_RESPONSE => return failed(error),
+        Err(error) => {
+            return failed(ProviderError::new(
+                ErrorCode::INVALID_RESPONSE,
+                format!(
+                    "{} answered the stream request with a JSON document instead of an event \
+                     stream, and it is not a chat completion ({})",
+                    http::origin(&prepared.url),
+                    error.message
+                ),
+            ));
+        }
+    };
+    let mut batch = Vec::new();
+    if let Some(name) = &serving {
+        batch.push(StreamEvent::text(
+            EventKind::SERVING_PROVIDER,
+            name.as_str(),
+        ));
+    }
+    let done = normalize::completion_events(result, &mut batch);
+    batch.push(StreamEvent::json(
+        EventKind::DONE,
+        serde_json::to_string(&done).unwrap_or_default(),
+    ));
+    match send(sender, &mut batch).await {
+        Ok(()) => Pumped::Done,
+        Err(()) => Pumped::Abandoned,
     }
 }
 
