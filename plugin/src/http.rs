@@ -203,11 +203,59 @@ pub async fn send(
     url: &Url,
     doing: &str,
 ) -> Result<reqwest::Response, ProviderError> {
-    match tokio::time::timeout(deadlines.first_byte, request.send()).await {
+    let until = Instant::now() + deadlines.first_byte;
+    let again = request.try_clone();
+    let err = match tokio::time::timeout_at(until.into(), request.send()).await {
+        Ok(Ok(response)) => return Ok(response),
+        Ok(Err(err)) => err,
+        Err(_) => return Err(deadline_error("the response", deadlines.first_byte, url)),
+    };
+    // A kept-alive connection the server closed meets the next request with exactly this: the
+    // request goes once more, at once, on a new connection — it cannot have produced output.
+    let Some(again) = again.filter(|_| closed_under_us(&err)) else {
+        return Err(transport_error(err, url, doing));
+    };
+    log::debug!(
+        "the connection to {} closed under the request ({}); sending it again on a new one",
+        origin(url),
+        error_text(&err)
+    );
+    match tokio::time::timeout_at(until.into(), again.send()).await {
         Ok(Ok(response)) => Ok(response),
         Ok(Err(err)) => Err(transport_error(err, url, doing)),
         Err(_) => Err(deadline_error("the response", deadlines.first_byte, url)),
     }
+}
+
+/// Whether a request failed because its connection closed before any answer came: reset,
+/// broken, or ended before the response began (what a pooled connection the server had
+/// closed does). Not a refused connection, not a timeout.
+fn closed_under_us(err: &reqwest::Error) -> bool {
+    use std::error::Error;
+    if err.is_connect() || err.is_timeout() || err.is_status() {
+        return false;
+    }
+    let mut source: Option<&(dyn Error + 'static)> = err.source();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
+            && hyper.is_incomplete_message()
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// The most bytes allocated up front for a body whose length is declared.

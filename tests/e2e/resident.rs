@@ -451,6 +451,41 @@ fn a_connection_the_router_closed_costs_no_error() {
 }
 
 #[test]
+fn a_request_meeting_a_closed_connection_goes_again_at_once() {
+    let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
+    router.on(
+        "POST",
+        CHAT,
+        Reply::words("together", "still here", Duration::ZERO, StreamEnd::Close),
+    );
+    let sandbox = Sandbox::new();
+    let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
+    bridge.next_line(Duration::from_secs(10));
+    bridge.send(&chat(1, &router, "hi"));
+    assert_eq!(bridge.answer(1).last().unwrap()["type"], "done");
+    // The router drops the kept connection as the next request arrives on it: the request goes
+    // again at once on a new connection — retries are off, and no backoff is waited out.
+    router.then("POST", CHAT, Reply::Reset);
+    let started = Instant::now();
+    bridge.send(&chat(2, &router, "hi"));
+    let second = bridge.answer(2);
+    assert_eq!(second.last().unwrap()["type"], "done", "{second:?}");
+    assert_eq!(text_of(&second), "still here");
+    assert!(
+        started.elapsed() < Duration::from_millis(450),
+        "it waited out a backoff: {:?}",
+        started.elapsed()
+    );
+    let chats = router.requests_to(CHAT);
+    assert_eq!(chats.len(), 3);
+    assert_eq!(
+        chats[0].client_port, chats[1].client_port,
+        "the first retry was not on the kept connection"
+    );
+    assert_ne!(chats[1].client_port, chats[2].client_port);
+}
+
+#[test]
 fn another_protocol_is_refused_at_hello() {
     let sandbox = Sandbox::new();
     let bridge = Resident::start(&folder(&sandbox), &[], &["--protocol", "2"]);
