@@ -20,11 +20,8 @@ use crate::files::{FileLock, write_atomic};
 /// Why the configuration could not be read or written. Renders as one line naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read the configuration: {source}")]
-    Unreadable {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("cannot read the configuration: {0}")]
+    Unreadable(provider_host::bounded::ReadError),
     #[error(
         "{path}: the configuration is not valid JSON5: {message}; fix it (it is left as it is)"
     )]
@@ -46,24 +43,23 @@ pub struct Config {
     pub exists: bool,
 }
 
+/// The largest configuration read (OpenClaw's own are kilobytes; the tests write 8 MB ones).
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Config {
-    /// Reads the file at `path`. A missing file is an empty configuration, not an error.
+    /// Reads the file at `path` (a regular file, at most [`MAX_CONFIG_BYTES`]). A missing file
+    /// is an empty configuration, not an error.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match provider_host::bounded::read_text(path, MAX_CONFIG_BYTES) {
             Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            Err(err) if err.is_missing() => {
                 return Ok(Self {
                     path: path.to_path_buf(),
                     root: Value::Object(Map::new()),
                     exists: false,
                 });
             }
-            Err(source) => {
-                return Err(ConfigError::Unreadable {
-                    path: path.to_path_buf(),
-                    source,
-                });
-            }
+            Err(err) => return Err(ConfigError::Unreadable(err)),
         };
         Ok(Self {
             path: path.to_path_buf(),
@@ -102,11 +98,13 @@ impl Config {
     }
 
     /// Changes the file at `path` with `edit` (see the module docs). Returns what `edit`
-    /// returned and whether the file changed; an edit that changes nothing writes nothing.
+    /// returned and whether the file changed; an edit that changes nothing writes nothing. A
+    /// configuration that is a symbolic link is written through the link, which stays.
     pub fn update<T>(
         path: &Path,
         edit: impl FnOnce(&mut Value) -> Result<T, ConfigError>,
     ) -> Result<(T, bool), ConfigError> {
+        let path = &crate::files::link_target(path);
         let unwritable = |message: String| ConfigError::Unwritable {
             path: path.to_path_buf(),
             message,
@@ -147,12 +145,18 @@ pub fn backup_path(path: &Path) -> PathBuf {
 /// plain JSON, which serde_json reads many times faster than the JSON5 parser; only text that
 /// is not JSON goes to the JSON5 parser (which also gives the line and column of an error).
 pub fn parse(text: &str, path: &Path) -> Result<Value, ConfigError> {
+    let syntax = |message: String| ConfigError::Syntax {
+        path: path.to_path_buf(),
+        message,
+    };
     let value: Value = match serde_json::from_str(text) {
         Ok(value) => value,
-        Err(_) => json5::from_str(text).map_err(|err| ConfigError::Syntax {
-            path: path.to_path_buf(),
-            message: err.to_string(),
-        })?,
+        Err(_) => {
+            // The JSON5 parser recurses without a limit: too deep a text must not reach it.
+            provider_host::nesting::check(text, provider_host::nesting::MAX_DEPTH)
+                .map_err(|err| syntax(err.to_string()))?;
+            json5::from_str(text).map_err(|err| syntax(err.to_string()))?
+        }
     };
     if value.is_object() {
         Ok(value)

@@ -45,7 +45,7 @@ pub fn complete(
                 }
             }
         }
-        Err(Some(err)) => warnings.push(format!("{}: {err}", env_file.display())),
+        Err(Some(err)) => warnings.push(err),
         Err(None) => {}
     }
     if shell_env_enabled(config) {
@@ -103,16 +103,26 @@ fn set_if_missing(name: &str, value: &str) -> bool {
 }
 
 /// The pairs in a `.env` file; `Err(None)` when there is no file.
+/// The largest `.env` read (a handful of variables).
+const MAX_ENV_FILE_BYTES: u64 = 1024 * 1024;
+
 fn read_env_file(path: &Path) -> Result<Vec<(String, String)>, Option<String>> {
-    if !path.exists() {
-        return Err(None);
-    }
-    let iter = dotenvy::from_path_iter(path).map_err(|err| Some(err.to_string()))?;
+    let bytes = match provider_host::bounded::read(path, MAX_ENV_FILE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(err) if err.is_missing() => return Err(None),
+        Err(err) => return Err(Some(err.to_string())),
+    };
+    let iter = dotenvy::from_read_iter(std::io::Cursor::new(bytes));
     let mut pairs = Vec::new();
     for item in iter {
         match item {
             Ok(pair) => pairs.push(pair),
-            Err(err) => return Err(Some(format!("not a valid .env file: {err}"))),
+            Err(err) => {
+                return Err(Some(format!(
+                    "{}: not a valid .env file: {err}",
+                    path.display()
+                )));
+            }
         }
     }
     Ok(pairs)

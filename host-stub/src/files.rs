@@ -43,6 +43,46 @@ pub fn write_atomic_with(
 
 const TEMP_SUFFIX: &str = ".tmp";
 
+/// Where writing to `path` should go: the file a symbolic link at `path` points to (so the
+/// link stays a link), else `path` itself.
+pub fn link_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    match std::fs::canonicalize(path) {
+        Ok(target) => target,
+        // A dangling link: write where it points, relative to the link's directory.
+        Err(_) => match std::fs::read_link(path) {
+            Ok(target) => parent_dir(path).join(target),
+            Err(_) => path.to_path_buf(),
+        },
+    }
+}
+
+/// Makes a file that holds a secret private again: a mode that lets the group or others read or
+/// write it is put back to 0600. Returns a warning saying so; `None` when the file was private
+/// (or is missing).
+pub fn keep_private(path: &Path) -> Option<String> {
+    let metadata = std::fs::metadata(path).ok()?;
+    let mode = metadata.permissions().mode() & 0o777;
+    if !metadata.is_file() || mode & 0o077 == 0 {
+        return None;
+    }
+    let restored = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    Some(match restored {
+        Ok(()) => format!(
+            "{} holds a credential but was open to others (mode {mode:o}); restored to 600",
+            path.display()
+        ),
+        Err(err) => format!(
+            "{} holds a credential but is open to others (mode {mode:o}), and could not be \
+             made private: {err}; run chmod 600 on it",
+            path.display()
+        ),
+    })
+}
+
 /// Temporary files for `path` are named `.<file name>.<random>.tmp`, beside it.
 fn temp_prefix(path: &Path) -> String {
     format!(

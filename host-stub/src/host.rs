@@ -4,7 +4,7 @@
 use std::{collections::BTreeSet, path::PathBuf};
 
 use provider_host::{
-    credentials::{self, Credential, Lookup, StoredProfile},
+    credentials::{self, Credential, CredentialError, Lookup, StoredProfile},
     discovery::{executable_dir, search_roots},
     identity::HostIdentity,
     plugin::LoadedPlugin,
@@ -14,13 +14,23 @@ use provider_host::{
 use crate::{
     config::{Config, ConfigError},
     environment::{self, Imported},
+    files,
     paths::StatePaths,
-    profiles::{ProfileError, ProfileStore},
+    profiles::{PROFILES_FILE, ProfileError, ProfileStore},
 };
 
 /// host-stub as plugins see it.
 pub fn identity() -> HostIdentity {
     HostIdentity::new("host-stub", env!("CARGO_PKG_VERSION"))
+}
+
+/// Why the credential of a call could not be worked out.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialLookupError {
+    #[error(transparent)]
+    Store(#[from] ProfileError),
+    #[error(transparent)]
+    Value(#[from] CredentialError),
 }
 
 /// Options shared by every command (the CLI's global flags).
@@ -42,8 +52,8 @@ pub struct Host {
     pub plugins: LoadReport,
     /// Variables imported into the environment (names only).
     pub imported_env: Vec<Imported>,
-    /// Problems completing the environment.
-    pub env_warnings: Vec<String>,
+    /// Problems worth a warning: completing the environment, a credential file open to others.
+    pub warnings: Vec<String>,
 }
 
 impl Host {
@@ -69,14 +79,21 @@ impl Host {
             .flat_map(|plugin| &plugin.auth_methods)
             .flat_map(|method| method.env_vars.iter().map(|name| name.to_string()))
             .collect();
-        let (imported_env, env_warnings) =
+        let (imported_env, mut warnings) =
             environment::complete(&paths.env_file(), &config, &expected);
+        // Files holding a credential stay private: the profile store always, the configuration
+        // when it carries a key.
+        let mut private = vec![paths.agent_dir().join(PROFILES_FILE)];
+        if config.exists && holds_a_key(&config.root) {
+            private.push(config.path.clone());
+        }
+        warnings.extend(private.iter().filter_map(|path| files::keep_private(path)));
         Ok(Self {
             paths,
             config,
             plugins,
             imported_env,
-            env_warnings,
+            warnings,
         })
     }
 
@@ -91,7 +108,7 @@ impl Host {
         &self,
         plugin: &LoadedPlugin,
         explicit: Option<(&str, &str)>,
-    ) -> Result<Option<Credential>, ProfileError> {
+    ) -> Result<Option<Credential>, CredentialLookupError> {
         let Some(method) = plugin.auth_method(None) else {
             return Ok(None);
         };
@@ -102,7 +119,7 @@ impl Host {
                 explicit,
                 profiles: &profiles,
             },
-        ))
+        )?)
     }
 
     /// A provider's stored profiles, in the order calls try them: the configuration's
@@ -115,5 +132,17 @@ impl Host {
     /// The loaded plugins.
     pub fn registry(&self) -> &Registry {
         &self.plugins.registry
+    }
+}
+
+/// Whether a configuration carries a key itself: an `apiKey` string anywhere in it.
+fn holds_a_key(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(map) => map.iter().any(|(key, value)| {
+            (key == "apiKey" && value.as_str().is_some_and(|key| !key.trim().is_empty()))
+                || holds_a_key(value)
+        }),
+        serde_json::Value::Array(items) => items.iter().any(holds_a_key),
+        _ => false,
     }
 }

@@ -34,19 +34,20 @@ pub struct ProfileStore {
     document: Value,
 }
 
+/// The largest credential store read.
+const MAX_PROFILES_BYTES: u64 = 16 * 1024 * 1024;
+
 impl ProfileStore {
     /// The store in `agent_dir`; a missing file is an empty store.
     pub fn load(agent_dir: &Path) -> Result<Self, ProfileError> {
         let path = agent_dir.join(PROFILES_FILE);
-        let document = match std::fs::read_to_string(&path) {
-            Ok(text) => serde_json::from_str(&text).map_err(|err| ProfileError::Malformed {
+        let document = match provider_host::bounded::read(&path, MAX_PROFILES_BYTES) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| ProfileError::Malformed {
                 path: path.clone(),
                 // serde_json's message names a position, never the text around it.
                 message: err.to_string(),
             })?,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                json!({"version": 1, "profiles": {}})
-            }
+            Err(err) if err.is_missing() => json!({"version": 1, "profiles": {}}),
             Err(err) => {
                 return Err(ProfileError::Unreadable {
                     path,

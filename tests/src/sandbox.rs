@@ -185,6 +185,51 @@ impl Sandbox {
         command
     }
 
+    /// Runs `host-stub` with `args` and collects its output, failing the test if it has not
+    /// finished within `deadline` (it is killed then: a hang is the finding).
+    pub fn run_within<I, S>(&self, args: I, deadline: std::time::Duration) -> Run
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut child = crate::spawn(
+            self.command()
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped()),
+        );
+        let started = std::time::Instant::now();
+        let mut stdout = child.stdout.take().expect("stdout");
+        let mut stderr = child.stderr.take().expect("stderr");
+        let out = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
+            text
+        });
+        let err = std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
+            text
+        });
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("waiting for host-stub") {
+                break status;
+            }
+            if started.elapsed() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("host-stub did not finish within {deadline:?}");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        Run {
+            code: status.code(),
+            stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
+            stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
+        }
+    }
+
     /// Runs `host-stub` with `args` and collects its output.
     pub fn run<I, S>(&self, args: I) -> Run
     where

@@ -113,15 +113,15 @@ pub fn credential(
     source: &str,
     value: Option<&str>,
 ) -> Result<Secret, Stop> {
-    let found = plugin.auth_method(None).and_then(|method| {
-        credentials::resolve(
-            method,
-            &Lookup {
-                explicit: value.map(|value| (source, value)),
-                profiles: &[],
-            },
-        )
-    });
+    let lookup = Lookup {
+        explicit: value.map(|value| (source, value)),
+        profiles: &[],
+    };
+    let found = match plugin.auth_method(None) {
+        Some(method) => credentials::resolve(method, &lookup)
+            .map_err(|err| Stop::new(2, "invalid_request", err.to_string()))?,
+        None => None,
+    };
     if let Some(credential) = found {
         return Ok(credential.secret);
     }

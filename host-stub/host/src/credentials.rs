@@ -81,10 +81,14 @@ pub struct Candidate {
     pub source: CredentialSource,
     /// The masked value, when the place holds one.
     pub masked: Option<String>,
-    /// Why a place yields nothing usable (an unset reference, an unreadable file …).
+    /// Why a place yields nothing usable (an unset reference, an unreadable file, a value no
+    /// token can be …).
     pub note: Option<String>,
     #[serde(skip)]
     secret: Option<Secret>,
+    /// The place holds a value, but not one a token can be (see [`plausible`]).
+    #[serde(skip)]
+    malformed: bool,
 }
 
 /// Inputs to resolution besides the auth method.
@@ -97,107 +101,164 @@ pub struct Lookup<'a> {
     pub profiles: &'a [StoredProfile],
 }
 
-/// Every place, in precedence order, with what it holds.
-pub fn candidates(method: &AuthMethod, lookup: &Lookup<'_>) -> Vec<Candidate> {
-    let mut found = Vec::new();
-    let mut push = |source: CredentialSource, secret: Option<Secret>, note: Option<String>| {
-        found.push(Candidate {
-            masked: secret.as_ref().map(Secret::masked),
-            source,
-            note,
-            secret,
-        });
-    };
-    if let Some((flag, value)) = lookup.explicit {
-        let secret = Secret::new(value);
-        let note = secret.is_none().then(|| "empty".to_owned());
-        push(
+/// Why no credential could be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    /// The first place holding a value holds one no token can be: it is refused rather than
+    /// skipped, since the user put it there.
+    #[error(
+        "the credential from {0} has spaces, line breaks or other characters a token cannot \
+         have; set it again (the value is not shown)"
+    )]
+    Malformed(CredentialSource),
+}
+
+/// The most bytes read from a token file (a token is a few dozen).
+pub const MAX_TOKEN_FILE_BYTES: u64 = 64 * 1024;
+
+/// Every place in precedence order, each looked at only when the iteration reaches it: a
+/// caller that stops at the first usable one never reads the places after it.
+pub fn sources<'a>(
+    method: &'a AuthMethod,
+    lookup: &'a Lookup<'a>,
+) -> impl Iterator<Item = Candidate> + 'a {
+    let explicit = lookup.explicit.map(|(flag, value)| {
+        let found = Secret::new(value);
+        let note = found.is_none().then(|| "empty".to_owned());
+        Candidate::new(
             CredentialSource::Flag {
                 flag: flag.to_owned(),
             },
-            secret,
+            found,
             note,
-        );
-    }
-    for profile in lookup.profiles {
-        let profile = profile.clone();
-        match profile.key {
-            Some(StoredKey::Plain(secret)) => push(
-                CredentialSource::Profile {
-                    profile: profile.id,
-                },
-                Some(secret),
-                None,
-            ),
-            Some(StoredKey::EnvRef(variable)) => {
-                let secret = env_secret(&variable);
-                let note = secret.is_none().then(|| format!("{variable} is not set"));
-                push(
-                    CredentialSource::ProfileEnvRef {
-                        profile: profile.id,
-                        variable,
-                    },
-                    secret,
-                    note,
-                );
-            }
-            Some(StoredKey::Unsupported(source)) => push(
-                CredentialSource::Profile {
-                    profile: profile.id,
-                },
-                None,
-                Some(format!(
-                    "a {source:?} secret reference, which this host cannot read"
-                )),
-            ),
-            None => push(
-                CredentialSource::Profile {
-                    profile: profile.id,
-                },
-                None,
-                Some("no key stored".into()),
-            ),
-        }
-    }
-    for variable in method.env_vars.iter() {
+        )
+    });
+    let profiles = lookup.profiles.iter().map(profile_candidate);
+    let variables = method.env_vars.iter().filter_map(|variable| {
         let variable = variable.as_str();
-        let secret = env_secret(variable);
-        if secret.is_some() {
-            push(
+        env_secret(variable).map(|found| {
+            Candidate::new(
                 CredentialSource::Env {
                     variable: variable.to_owned(),
                 },
-                secret,
+                Some(found),
                 None,
-            );
-        }
-    }
-    if let Some(path) = credential_file(method) {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let secret = Secret::new(text.lines().next().unwrap_or_default());
-                let note = secret.is_none().then(|| "the file is empty".to_owned());
-                push(CredentialSource::File { path }, secret, note);
-            }
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-            Err(err) => push(
-                CredentialSource::File { path },
-                None,
-                Some(format!("unreadable: {err}")),
-            ),
-        }
-    }
-    found
+            )
+        })
+    });
+    let file = std::iter::once(()).filter_map(move |()| file_candidate(method));
+    explicit
+        .into_iter()
+        .chain(profiles)
+        .chain(variables)
+        .chain(file)
 }
 
-/// The credential to use: the first candidate that holds one.
-pub fn resolve(method: &AuthMethod, lookup: &Lookup<'_>) -> Option<Credential> {
-    candidates(method, lookup)
-        .into_iter()
-        .find_map(Candidate::into_credential)
+/// Every place, in precedence order, with what it holds.
+pub fn candidates(method: &AuthMethod, lookup: &Lookup<'_>) -> Vec<Candidate> {
+    sources(method, lookup).collect()
+}
+
+/// The credential to use: from the first place that holds a value, which must be a plausible
+/// token. Places after it are not looked at.
+pub fn resolve(
+    method: &AuthMethod,
+    lookup: &Lookup<'_>,
+) -> Result<Option<Credential>, CredentialError> {
+    for candidate in sources(method, lookup) {
+        if candidate.malformed {
+            return Err(CredentialError::Malformed(candidate.source));
+        }
+        if let Some(credential) = candidate.into_credential() {
+            return Ok(Some(credential));
+        }
+    }
+    Ok(None)
+}
+
+/// Whether `token` could be a token: visible ASCII only, no spaces (HTTP headers carry nothing
+/// else, and a pasted value with a line break or a space is a mistake, not a token).
+pub fn plausible(token: &str) -> bool {
+    !token.is_empty() && token.bytes().all(|byte| byte.is_ascii_graphic())
+}
+
+fn profile_candidate(profile: &StoredProfile) -> Candidate {
+    let id = profile.id.clone();
+    match &profile.key {
+        Some(StoredKey::Plain(secret)) => Candidate::new(
+            CredentialSource::Profile { profile: id },
+            Some(secret.clone()),
+            None,
+        ),
+        Some(StoredKey::EnvRef(variable)) => {
+            let found = env_secret(variable);
+            let note = found.is_none().then(|| format!("{variable} is not set"));
+            Candidate::new(
+                CredentialSource::ProfileEnvRef {
+                    profile: id,
+                    variable: variable.clone(),
+                },
+                found,
+                note,
+            )
+        }
+        Some(StoredKey::Unsupported(source)) => Candidate::new(
+            CredentialSource::Profile { profile: id },
+            None,
+            Some(format!(
+                "a {source:?} secret reference, which this host cannot read"
+            )),
+        ),
+        None => Candidate::new(
+            CredentialSource::Profile { profile: id },
+            None,
+            Some("no key stored".into()),
+        ),
+    }
+}
+
+/// The token file, read only now (bounded, regular files only: a FIFO or a device there must
+/// not hang or flood the host).
+fn file_candidate(method: &AuthMethod) -> Option<Candidate> {
+    let path = credential_file(method)?;
+    match crate::bounded::read(&path, MAX_TOKEN_FILE_BYTES) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            let found = Secret::new(text.lines().next().unwrap_or_default());
+            let note = found.is_none().then(|| "the file is empty".to_owned());
+            Some(Candidate::new(CredentialSource::File { path }, found, note))
+        }
+        Err(err) if err.is_missing() => None,
+        Err(err) => Some(Candidate::new(
+            CredentialSource::File { path },
+            None,
+            Some(format!("unreadable: {err}")),
+        )),
+    }
 }
 
 impl Candidate {
+    fn new(source: CredentialSource, secret: Option<Secret>, note: Option<String>) -> Self {
+        match secret {
+            Some(secret) if !plausible(secret.expose()) => Self {
+                source,
+                masked: None,
+                note: Some(
+                    "holds characters a token cannot have (spaces, line breaks, controls)".into(),
+                ),
+                secret: None,
+                malformed: true,
+            },
+            secret => Self {
+                masked: secret.as_ref().map(Secret::masked),
+                source,
+                note,
+                secret,
+                malformed: false,
+            },
+        }
+    }
+
     /// The credential this place holds, if usable.
     pub fn into_credential(self) -> Option<Credential> {
         let source = self.source;
@@ -207,6 +268,11 @@ impl Candidate {
     /// Whether this place holds a usable credential.
     pub fn usable(&self) -> bool {
         self.secret.is_some()
+    }
+
+    /// Whether this place holds a value that no token can be.
+    pub fn malformed(&self) -> bool {
+        self.malformed
     }
 
     /// Whether this place holds the same credential as `other`.

@@ -10,15 +10,18 @@
 //! host-stub (the command-line host) and the provider bridge (which serves real OpenClaw) are
 //! both built on this crate.
 
+pub mod bounded;
 pub mod call;
 pub mod credentials;
 pub mod describe;
 pub mod discovery;
+pub mod display;
 pub mod event_lines;
 pub mod events;
 pub mod identity;
 mod loader;
 pub mod manifest;
+pub mod nesting;
 pub mod paths;
 pub mod plugin;
 pub mod registry;

@@ -127,11 +127,15 @@ pub fn platform() -> String {
     format!("{os}-{arch}")
 }
 
+/// The most bytes of a manifest read (real ones are a few kilobytes; the built-in catalog of a
+/// provider may add some).
+pub const MAX_MANIFEST_BYTES: u64 = 4 * 1024 * 1024;
+
 /// Why a manifest could not be used. Each renders as one line.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read the manifest: {0}")]
-    Unreadable(std::io::Error),
+    Unreadable(crate::bounded::ReadError),
     #[error("the manifest is not valid JSON5: {0}")]
     Syntax(String),
     #[error("the manifest is invalid: {0}")]
@@ -166,12 +170,15 @@ struct RawNative {
 /// Reads and checks the manifest in `dir`.
 pub fn read_manifest(dir: &Path) -> Result<PluginManifest, ManifestError> {
     let path = dir.join(MANIFEST_FILE);
-    let text = std::fs::read_to_string(&path).map_err(ManifestError::Unreadable)?;
+    let text =
+        crate::bounded::read_text(&path, MAX_MANIFEST_BYTES).map_err(ManifestError::Unreadable)?;
     parse_manifest(&text, path)
 }
 
 /// Parses manifest text (JSON5, as OpenClaw reads manifests).
 pub fn parse_manifest(text: &str, path: PathBuf) -> Result<PluginManifest, ManifestError> {
+    crate::nesting::check(text, crate::nesting::MAX_DEPTH)
+        .map_err(|err| ManifestError::Syntax(err.to_string()))?;
     let document: Value =
         json5::from_str(text).map_err(|err| ManifestError::Syntax(err.to_string()))?;
     let raw: RawManifest = serde_json::from_value(document.clone())
@@ -294,6 +301,10 @@ mod tests {
     fn refuses_bad_manifests_with_a_reason() {
         for (text, expected) in [
             ("{", "not valid JSON5"),
+            (
+                &"[".repeat(50_000),
+                "nested deeper than 128 levels at line 1 column 129",
+            ),
             ("[]", "invalid"),
             (r#"{"id": 5}"#, "must be a string"),
             (r#"{"id": "Bad Id"}"#, "lower-case"),

@@ -47,14 +47,14 @@ pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
                 }));
                 continue;
             }
-            println!("{} ({}):", plugin.id(), method.label);
+            say!("{} ({}):", plugin.id(), method.label);
             match active {
-                Some(i) => println!(
+                Some(i) => say!(
                     "  using {} from {}",
                     candidates[i].masked.as_deref().unwrap_or("?"),
                     candidates[i].source
                 ),
-                None => println!(
+                None => say!(
                     "  no credential: pass {}, onboard, or set {}",
                     method.cli_flag,
                     onboarding::env_var_choices(method)
@@ -67,10 +67,10 @@ pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
                     .clone()
                     .or_else(|| candidate.note.clone())
                     .unwrap_or_default();
-                println!("  {marker} {}: {value}", candidate.source);
+                say!("  {marker} {}: {value}", candidate.source);
             }
             for warning in warnings {
-                println!("  warning: {warning}");
+                say!("  warning: {warning}");
             }
         }
     }

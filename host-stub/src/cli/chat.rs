@@ -15,7 +15,10 @@ use std::{
 
 use clap::Args;
 use openclaw_provider_abi::{ProviderError, documents::ToolCallDelta};
-use provider_host::event_lines::{DoneLine, ErrorLine, EventLine};
+use provider_host::{
+    display,
+    event_lines::{DoneLine, ErrorLine, EventLine},
+};
 
 use super::{CliResult, Failure, open_host};
 use crate::{
@@ -94,10 +97,16 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
                 if let Some(reason) = &done.finish_reason {
                     summary.push_str(&format!(" · finish: {reason}"));
                 }
+                // The upstream's words (names, arguments) are shown, never obeyed: each line is
+                // made safe before the dimming codes are added around it all.
+                let mut summary = display::one_line(&summary).into_owned();
                 for call in &done.tool_calls {
                     summary.push_str(&format!(
-                        "\ntool call {} {}({})",
-                        call.id, call.function.name, call.function.arguments
+                        "\ntool call {}",
+                        display::one_line(&format!(
+                            "{} {}({})",
+                            call.id, call.function.name, call.function.arguments
+                        ))
                     ));
                 }
                 let mut stdout = std::io::stdout();
@@ -121,7 +130,7 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
                     attempts: Some(&attempts),
                 }));
             } else {
-                eprintln!("\ncancelled");
+                tell!("\ncancelled");
             }
             Err(Failure {
                 code: CANCELLED_EXIT,
@@ -189,7 +198,7 @@ impl TextSink {
 
     fn end_reasoning(&mut self) {
         if self.in_reasoning {
-            eprintln!();
+            tell!();
             self.in_reasoning = false;
         }
     }
@@ -198,29 +207,31 @@ impl TextSink {
 impl ChatSink for TextSink {
     fn attempt(&mut self, attempt: &Attempt) {
         if attempt.number > 1 {
-            eprintln!(
+            tell!(
                 "trying {} ({} of {})",
-                attempt.model, attempt.number, attempt.of
+                attempt.model,
+                attempt.number,
+                attempt.of
             );
         }
     }
 
     fn notice(&mut self, text: &str) {
         self.end_reasoning();
-        eprintln!("note: {text}");
+        tell!("note: {text}");
     }
 
     fn text(&mut self, text: &str) {
         self.end_reasoning();
         let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.write_all(display::text(text).as_bytes());
         let _ = stdout.flush();
     }
 
     fn reasoning(&mut self, text: &str) {
         self.in_reasoning = true;
         let mut stderr = std::io::stderr().lock();
-        let _ = stderr.write_all(dim(text, self.dim_stderr).as_bytes());
+        let _ = stderr.write_all(dim(&display::text(text), self.dim_stderr).as_bytes());
         let _ = stderr.flush();
     }
 
@@ -229,8 +240,8 @@ impl ChatSink for TextSink {
     fn failed(&mut self, attempt: &Attempt, error: &ProviderError, next: Option<&str>) {
         self.end_reasoning();
         match next {
-            Some(next) => eprintln!("{} failed: {error}; falling back to {next}", attempt.model),
-            None if attempt.of > 1 => eprintln!("{} failed: {error}", attempt.model),
+            Some(next) => tell!("{} failed: {error}; falling back to {next}", attempt.model),
+            None if attempt.of > 1 => tell!("{} failed: {error}", attempt.model),
             None => {}
         }
     }

@@ -37,7 +37,7 @@ pub fn run(command: ConfigCommand, options: &HostOptions) -> CliResult {
                 Failure::new(format!("{path} is not set in {}", config.path.display()))
             })?;
             match value {
-                Value::String(text) if !json => println!("{text}"),
+                Value::String(text) if !json => say!("{text}"),
                 other => print_json(other)?,
             }
             Ok(())
@@ -48,9 +48,9 @@ pub fn run(command: ConfigCommand, options: &HostOptions) -> CliResult {
             let ((), changed) =
                 Config::update(&paths.config_file, |root| set_keys(root, &keys, value))?;
             if changed {
-                println!("set {path} in {}", paths.config_file.display());
+                say!("set {path} in {}", paths.config_file.display());
             } else {
-                println!("{path} already had that value");
+                say!("{path} already had that value");
             }
             Ok(())
         }

@@ -68,7 +68,7 @@ pub fn run(command: GatewayCommand, options: &HostOptions) -> CliResult {
             let credential = host.credential(plugin, None)?;
             let refreshed = catalog::refresh(&host, plugin, credential.as_ref().map(|c| &c.secret));
             if json {
-                println!(
+                say!(
                     "{}",
                     json!({
                         "provider": plugin.id(),
@@ -81,9 +81,9 @@ pub fn run(command: GatewayCommand, options: &HostOptions) -> CliResult {
                 );
             } else {
                 for warning in &refreshed.catalog.warnings {
-                    eprintln!("warning: {warning}");
+                    tell!("warning: {warning}");
                 }
-                println!(
+                say!(
                     "{}",
                     refreshed.outcome.line(plugin.id(), &refreshed.catalog)
                 );
@@ -91,12 +91,12 @@ pub fn run(command: GatewayCommand, options: &HostOptions) -> CliResult {
         }
         let Some(stop) = &stop else { return Ok(()) };
         if !json {
-            println!("next refresh in {interval} s (Ctrl-C to stop)");
+            say!("next refresh in {interval} s (Ctrl-C to stop)");
         }
         match stop.recv_timeout(Duration::from_secs(interval)) {
             Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
                 if !json {
-                    println!("stopped");
+                    say!("stopped");
                 }
                 return Ok(());
             }

@@ -3,6 +3,20 @@
 //! Exit codes: `0` success, `1` the command failed (the message says why), `2` the command line
 //! itself was wrong (or, for commands that say so, required input is missing).
 
+/// Prints a line for a person on stdout. What it prints may quote outside text (a model id, an
+/// upstream's error, an account name): control characters in it are shown as escapes, never
+/// sent to the terminal (see `provider_host::display`).
+macro_rules! say {
+    () => { println!() };
+    ($($arg:tt)*) => { println!("{}", provider_host::display::text(&format!($($arg)*))) };
+}
+
+/// Like [`say!`], on stderr.
+macro_rules! tell {
+    () => { eprintln!() };
+    ($($arg:tt)*) => { eprintln!("{}", provider_host::display::text(&format!($($arg)*))) };
+}
+
 mod auth;
 mod chat;
 mod config;
@@ -134,7 +148,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {}", failure.message);
+            tell!("error: {}", failure.message);
             ExitCode::from(failure.code)
         }
     }
@@ -163,13 +177,13 @@ pub fn run(cli: Cli) -> CliResult {
 pub(crate) fn open_host(options: &HostOptions) -> Result<Host, Failure> {
     let host = Host::open(options)?;
     for warning in &host.plugins.warnings {
-        eprintln!("warning: {warning}");
+        tell!("warning: {warning}");
     }
     for refusal in &host.plugins.refusals {
-        eprintln!("error: plugin refused: {refusal}");
+        tell!("error: plugin refused: {refusal}");
     }
-    for warning in &host.env_warnings {
-        eprintln!("warning: {warning}");
+    for warning in &host.warnings {
+        tell!("warning: {warning}");
     }
     for imported in &host.imported_env {
         tracing::debug!("{} imported from {}", imported.name, imported.source);

@@ -17,10 +17,23 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A table row whose cells quote outside text: each cell on one line, control characters shown
+/// as escapes (a line break in a model id would otherwise forge a row).
+pub fn row<I, S>(cells: I) -> Vec<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    cells
+        .into_iter()
+        .map(|cell| provider_host::display::one_line(cell.as_ref()).into_owned())
+        .collect()
+}
+
 /// Prints a table without the cell padding the preset leaves at both ends of each line.
 pub fn print_table(table: &Table) {
     for line in table.to_string().lines() {
-        println!("{}", line.strip_prefix(' ').unwrap_or(line).trim_end());
+        say!("{}", line.strip_prefix(' ').unwrap_or(line).trim_end());
     }
 }
 

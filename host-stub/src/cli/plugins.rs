@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{
     CliResult, Failure, open_host,
-    output::{print_json, print_table, table},
+    output::{print_json, print_table, row, table},
 };
 use crate::{host::HostOptions, install::install_plugin};
 
@@ -97,7 +97,7 @@ fn list(options: &HostOptions, json: bool) -> CliResult {
         }));
     }
     if plugins.is_empty() {
-        println!(
+        say!(
             "No provider plugins loaded. Searched --plugins-dir, plugins.load.paths, {} and the \
              executable's directory; install one with `host-stub plugins install <dir>`.",
             host.paths.extensions_dir().display()
@@ -106,14 +106,14 @@ fn list(options: &HostOptions, json: bool) -> CliResult {
     }
     let mut rows = table(&["id", "name", "version", "interface", "origin", "path"]);
     for plugin in plugins {
-        rows.add_row(vec![
+        rows.add_row(row([
             plugin.id().to_owned(),
             plugin.info.display_name.to_string(),
             plugin.info.plugin_version.to_string(),
             plugin.info.interface_version.to_string(),
             plugin.origin.label().to_owned(),
             plugin.dir.display().to_string(),
-        ]);
+        ]));
     }
     print_table(&rows);
     Ok(())
@@ -195,12 +195,12 @@ fn inspect(options: &HostOptions, id: &str, json: bool) -> CliResult {
         ("manifest", plugin.manifest.path.display().to_string()),
         ("library", plugin.library.display().to_string()),
     ] {
-        rows.add_row(vec![format!("{field}:"), value]);
+        rows.add_row(row([format!("{field}:"), value]));
     }
     print_table(&rows);
     for method in &method_views {
-        println!();
-        println!("auth method {} ({}):", method.choice_id, method.kind);
+        say!();
+        say!("auth method {} ({}):", method.choice_id, method.kind);
         let mut rows = table(&[]);
         for (field, value) in [
             ("label", method.label.to_owned()),
@@ -218,7 +218,7 @@ fn inspect(options: &HostOptions, id: &str, json: bool) -> CliResult {
                 ),
             ),
         ] {
-            rows.add_row(vec![format!("  {field}:"), value]);
+            rows.add_row(row([format!("  {field}:"), value]));
         }
         print_table(&rows);
     }
@@ -236,7 +236,7 @@ fn install(options: &HostOptions, path: &std::path::Path, force: bool, json: boo
     if json {
         return print_json(&installed);
     }
-    println!(
+    say!(
         "{} {} {} into {}",
         if installed.replaced {
             "replaced"
@@ -248,7 +248,7 @@ fn install(options: &HostOptions, path: &std::path::Path, force: bool, json: boo
         installed.path.display()
     );
     // OpenClaw prefers its bundled plugin of the same id over a folder it did not install.
-    println!(
+    say!(
         "for real OpenClaw to use it instead of a bundled plugin of the same id, install it \
          with OpenClaw's own command: openclaw plugins install --force --accept-capabilities {}",
         installed.path.display()

@@ -8,10 +8,15 @@ use serde_json::value::RawValue;
 
 use super::StoreError;
 
+/// The largest persisted catalog read: many times a 5,000-model catalog (about 8 MB), and
+/// what a refresh at the largest model-list body could write.
+const MAX_MODELS_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The file's text, or `None` when there is none.
 pub(super) fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
-    match std::fs::read_to_string(path) {
+    match provider_host::bounded::read_text(path, MAX_MODELS_BYTES) {
         Ok(text) => Ok(Some(text)),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) if err.is_missing() => Ok(None),
         Err(err) => Err(StoreError::Unreadable {
             path: path.to_path_buf(),
             message: err.to_string(),

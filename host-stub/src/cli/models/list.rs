@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{
     super::{
         CliResult, Failure, open_host,
-        output::{print_json, print_table, table},
+        output::{self, print_json, print_table, table},
     },
     selected,
 };
@@ -35,7 +35,7 @@ pub(super) fn list(
             let credential = host.credential(plugin, None)?;
             let refreshed = catalog::refresh(&host, plugin, credential.as_ref().map(|c| &c.secret));
             if !json {
-                eprintln!(
+                tell!(
                     "{}",
                     refreshed.outcome.line(plugin.id(), &refreshed.catalog)
                 );
@@ -84,9 +84,9 @@ pub(super) fn list(
     ]);
     for (catalog, _) in &shown {
         for warning in &catalog.warnings {
-            eprintln!("warning: {warning}");
+            tell!("warning: {warning}");
         }
-        println!("{}", describe(catalog));
+        say!("{}", describe(catalog));
         for row in &catalog.models {
             let reference = model_ref(&catalog.provider, row);
             let filled = &row.filled;
@@ -95,7 +95,7 @@ pub(super) fn list(
                 .or(filled.name.as_deref())
                 .unwrap_or_default()
                 .to_owned();
-            rows.add_row(vec![
+            rows.add_row(output::row([
                 reference,
                 name,
                 filled
@@ -113,7 +113,7 @@ pub(super) fn list(
                     .as_ref()
                     .map(|items| items.join("+"))
                     .unwrap_or_else(|| "text".into()),
-            ]);
+            ]));
         }
     }
     print_table(&rows);

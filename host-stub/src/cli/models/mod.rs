@@ -8,7 +8,7 @@ use provider_host::plugin::LoadedPlugin;
 
 use super::{
     CliResult, Failure, open_host,
-    output::{print_json, print_table, table},
+    output::{print_json, print_table, row, table},
 };
 use crate::{
     catalog,
@@ -106,15 +106,13 @@ fn checked_model(host: &Host, input: &str) -> Result<String, Failure> {
         model_refs::checked_ref(&expanded).map_err(|err| Failure::usage(err.to_string()))?;
     let provider = model_refs::provider_of(&reference).unwrap_or_default();
     let Some(plugin) = host.registry().get(&provider) else {
-        eprintln!(
-            "warning: no provider plugin '{provider}' is loaded; {reference} is saved unchecked"
-        );
+        tell!("warning: no provider plugin '{provider}' is loaded; {reference} is saved unchecked");
         return Ok(reference);
     };
     let known = catalog::known_models(&catalog::current(host, plugin).models);
     let resolved = plugin.resolve_ref(&reference, &known)?;
     for warning in resolved.warnings.iter() {
-        eprintln!("warning: {warning}");
+        tell!("warning: {warning}");
     }
     Ok(resolved.model_ref.to_string())
 }
@@ -126,9 +124,9 @@ fn set_primary(options: &HostOptions, input: &str) -> CliResult {
         model_refs::set_primary(root, &reference)
     })?;
     match previous {
-        _ if !changed => println!("the primary model already is {reference}"),
-        Some(previous) => println!("primary model: {reference} (was {previous})"),
-        None => println!("primary model: {reference}"),
+        _ if !changed => say!("the primary model already is {reference}"),
+        Some(previous) => say!("primary model: {reference} (was {previous})"),
+        None => say!("primary model: {reference}"),
     }
     Ok(())
 }
@@ -143,10 +141,10 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
                 return print_json(&serde_json::json!({ "fallbacks": fallbacks }));
             }
             if fallbacks.is_empty() {
-                println!("no fallbacks: only the primary model is tried");
+                say!("no fallbacks: only the primary model is tried");
             }
             for (position, reference) in fallbacks.iter().enumerate() {
-                println!("{}. {reference}", position + 1);
+                say!("{}. {reference}", position + 1);
             }
             Ok(())
         }
@@ -157,9 +155,9 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
                 model_refs::add_fallback(root, &reference)
             })?;
             if added {
-                println!("fallback added: {reference}");
+                say!("fallback added: {reference}");
             } else {
-                println!("{reference} already is a fallback");
+                say!("{reference} already is a fallback");
             }
             Ok(())
         }
@@ -174,7 +172,7 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
                     "{reference} is not a fallback; `host-stub models fallbacks list` shows them"
                 )));
             }
-            println!("fallback removed: {reference}");
+            say!("fallback removed: {reference}");
             Ok(())
         }
     }
@@ -194,11 +192,11 @@ fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
                 return print_json(&serde_json::json!({ "aliases": map }));
             }
             if pairs.is_empty() {
-                println!("no aliases");
+                say!("no aliases");
             }
             let mut rows = table(&["alias", "ref"]);
             for (alias, reference) in pairs {
-                rows.add_row(vec![alias, reference]);
+                rows.add_row(row([alias, reference]));
             }
             print_table(&rows);
             Ok(())
@@ -212,12 +210,12 @@ fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
                 model_refs::set_alias(root, &alias, &reference)
             })?;
             if !changed {
-                println!("{alias} already names {reference}");
+                say!("{alias} already names {reference}");
                 return Ok(());
             }
-            println!("alias {alias} → {reference}");
+            say!("alias {alias} → {reference}");
             for previous in taken_from {
-                println!("  (it named {previous} before)");
+                say!("  (it named {previous} before)");
             }
             Ok(())
         }
@@ -230,7 +228,7 @@ fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
                     "no alias {alias:?}; `host-stub models aliases list` shows them"
                 )));
             }
-            println!(
+            say!(
                 "alias {} removed (it named {})",
                 alias.trim(),
                 had.join(", ")

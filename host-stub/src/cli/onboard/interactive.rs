@@ -28,7 +28,7 @@ pub(super) fn pick_auth_choice(host: &Host) -> Result<(&LoadedPlugin, AuthMethod
                 format!(" — {}", method.hint)
             };
             options.push((
-                format!("{} › {}{hint}", method.group_label, method.label),
+                shown(&format!("{} › {}{hint}", method.group_label, method.label)),
                 plugin,
                 method,
             ));
@@ -81,14 +81,14 @@ pub(super) fn interactive_onboarding(
     spinner.finish_and_clear();
     match &checked {
         Ok(info) => {
-            eprintln!("{}", info.message);
+            tell!("{}", info.message);
             if info.can_call_provider == Tristate::NO && !confirm("Store this key anyway?", false)?
             {
                 return Err(Failure::new("nothing was stored"));
             }
         }
         Err(err) => {
-            eprintln!("The key could not be checked: {err}");
+            tell!("The key could not be checked: {err}");
             if !confirm(
                 "Store it without checking?",
                 err.code != openclaw_provider_abi::ErrorCode::UNAUTHORIZED,
@@ -137,9 +137,10 @@ fn ask_for_key(method: &AuthMethod, flag_value: Option<&str>) -> Result<KeyChoic
         }
     }
     if !method.token_url.is_empty() {
-        eprintln!(
+        tell!(
             "Create a token at {} (permission: {}).",
-            method.token_url, method.required_permission_label
+            method.token_url,
+            method.required_permission_label
         );
     }
     let entered = inquire::Password::new(&format!("{}:", method.prompt_message))
@@ -155,9 +156,10 @@ fn ask_for_key(method: &AuthMethod, flag_value: Option<&str>) -> Result<KeyChoic
         .map_err(prompt_failure)?;
     let key = onboarding::normalize_key_input(&entered).map_err(Failure::usage)?;
     if !method.secret_prefix.is_empty() && !key.starts_with(method.secret_prefix.as_str()) {
-        eprintln!(
+        tell!(
             "note: {} keys usually start with {}",
-            method.group_label, method.secret_prefix
+            method.group_label,
+            method.secret_prefix
         );
     }
     Ok(KeyChoice {
@@ -206,7 +208,7 @@ fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<Str
     spinner.finish_and_clear();
     let catalog = catalog.map_err(|err| Failure::new(format!("the model list failed: {err}")))?;
     if catalog.source == CatalogSource::BUILT_IN {
-        eprintln!(
+        tell!(
             "Showing the built-in model list: {}",
             catalog.fallback_reason
         );
@@ -215,11 +217,11 @@ fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<Str
     let mut options: Vec<(String, String)> = Vec::new();
     for model in catalog.models.iter() {
         let base = format!("{provider}/{}", model.id);
-        options.push((format!("{} — {base}", model.name), base.clone()));
+        options.push((shown(&format!("{} — {base}", model.name)), base.clone()));
         for policy in &plugin.metadata.routing_policies {
             let suffix = &policy.suffix;
             options.push((
-                format!("{} ({suffix}) — {base}:{suffix}", model.name),
+                shown(&format!("{} ({suffix}) — {base}:{suffix}", model.name)),
                 format!("{base}:{suffix}"),
             ));
         }
@@ -249,4 +251,10 @@ fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<Str
         .find(|(label, _)| *label == chosen)
         .map(|(_, reference)| reference)
         .ok_or_else(|| Failure::new("the chosen model vanished"))
+}
+
+/// A picker label made of outside text (a catalog's model names, a plugin's labels), safe to
+/// show on one line.
+fn shown(label: &str) -> String {
+    provider_host::display::one_line(label).into_owned()
 }

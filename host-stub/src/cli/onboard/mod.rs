@@ -173,25 +173,26 @@ fn print_report(report: &Report) {
         ),
         _ => format!("stored {} in profile {}", report.key, report.profile),
     };
-    println!(
+    say!(
         "{}: {stored} (key from {})",
-        report.provider, report.key_source
+        report.provider,
+        report.key_source
     );
     if let Some(old) = &report.replaced_key {
-        println!("  replaced the previously stored key ({old})");
+        say!("  replaced the previously stored key ({old})");
     }
     if let Some(account) = &report.account {
-        println!("  checked: {}", account.message);
+        say!("  checked: {}", account.message);
     }
-    println!("  default model: {}", report.default_model);
+    say!("  default model: {}", report.default_model);
     for (title, message) in &report.notes {
         if !message.starts_with("Default model set to") {
-            println!("  {title}: {message}");
+            say!("  {title}: {message}");
         }
     }
     if !report.profile_changed && !report.config_changed {
-        println!("  nothing changed: it was already set up this way");
+        say!("  nothing changed: it was already set up this way");
     } else if report.config_changed {
-        println!("  configuration updated: {}", report.config_path);
+        say!("  configuration updated: {}", report.config_path);
     }
 }
