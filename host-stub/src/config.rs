@@ -248,7 +248,7 @@ pub fn remove_keys(root: &mut Value, keys: &[String]) -> Option<Value> {
     for key in parents {
         node = node.as_object_mut()?.get_mut(key)?;
     }
-    node.as_object_mut()?.remove(last)
+    node.as_object_mut()?.shift_remove(last)
 }
 
 fn not_an_object(keys: &[String]) -> ConfigError {
@@ -275,7 +275,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     if let Value::Object(target) = target {
         for (key, value) in patch {
             if value.is_null() {
-                target.remove(key);
+                target.shift_remove(key);
             } else {
                 merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
             }

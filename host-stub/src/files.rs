@@ -8,6 +8,7 @@ use std::{
     io::Write,
     os::unix::fs::{OpenOptionsExt, PermissionsExt},
     path::{Path, PathBuf},
+    time::{Duration, Instant},
 };
 
 /// Replaces `path` with `contents` atomically; the new file gets `mode` (e.g. `0o600`).
@@ -100,7 +101,8 @@ pub struct FileLock {
 }
 
 impl FileLock {
-    /// Blocks until the lock for `path` is ours, then removes temporary files killed writers
+    /// Blocks until the lock for `path` is ours, then waits out a write OpenClaw has under way
+    /// on the same file (see [`wait_for_openclaw`]) and removes temporary files killed writers
     /// of `path` left behind.
     pub fn acquire(path: &Path) -> std::io::Result<Self> {
         let lock_path = lock_path(path);
@@ -112,8 +114,53 @@ impl FileLock {
             .mode(0o600)
             .open(&lock_path)?;
         file.lock()?;
+        wait_for_openclaw(path)?;
         remove_stale_temps(path);
         Ok(Self { _file: file })
+    }
+}
+
+/// How long OpenClaw's own lock on a file is honoured before it counts as left by a crash (its
+/// own rule: a sidecar lock older than 30 seconds is stale).
+const OPENCLAW_LOCK_STALE: Duration = Duration::from_secs(30);
+/// How long to wait for OpenClaw to finish a write before giving up.
+const OPENCLAW_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// OpenClaw locks a file it writes with a sidecar `<file>.lock`, created exclusively and
+/// removed when done (and it waits while one exists). host-stub's own lock is a different file,
+/// so the two never block each other for good; but host-stub does not write while OpenClaw's
+/// lock is fresh. An empty `<file>.lock` is what earlier host-stub releases left behind (their
+/// lock file's name): it is removed, since OpenClaw would wait on it.
+fn wait_for_openclaw(path: &Path) -> std::io::Result<()> {
+    let sidecar = openclaw_lock_path(path);
+    let started = Instant::now();
+    loop {
+        let Ok(metadata) = std::fs::symlink_metadata(&sidecar) else {
+            return Ok(());
+        };
+        if metadata.is_file() && metadata.len() == 0 {
+            let _ = std::fs::remove_file(&sidecar);
+            return Ok(());
+        }
+        let age = metadata
+            .modified()
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .unwrap_or_default();
+        if age > OPENCLAW_LOCK_STALE {
+            return Ok(());
+        }
+        if started.elapsed() > OPENCLAW_LOCK_WAIT {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::WouldBlock,
+                format!(
+                    "OpenClaw is writing {} (its lock {} is held); try again",
+                    path.display(),
+                    sidecar.display()
+                ),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -132,7 +179,17 @@ fn remove_stale_temps(path: &Path) {
     }
 }
 
+/// host-stub's lock file for `path`: `.<file name>.host-stub.lock`, a name OpenClaw gives no
+/// meaning to.
 fn lock_path(path: &Path) -> PathBuf {
+    let mut name = std::ffi::OsString::from(".");
+    name.push(path.file_name().unwrap_or_default());
+    name.push(".host-stub.lock");
+    path.with_file_name(name)
+}
+
+/// OpenClaw's sidecar lock for `path`: `<file name>.lock`.
+fn openclaw_lock_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     path.with_file_name(name)
@@ -180,6 +237,45 @@ mod tests {
             other.exists(),
             "only the locked file's temporaries are its to remove"
         );
+    }
+
+    #[test]
+    fn openclaws_lock_is_honoured_until_stale_and_our_old_empty_ones_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("openclaw.json");
+        let sidecar = tmp.path().join("openclaw.json.lock");
+        // What an earlier host-stub left: empty, removed at once.
+        std::fs::write(&sidecar, b"").unwrap();
+        drop(FileLock::acquire(&path).unwrap());
+        assert!(!sidecar.exists());
+        // OpenClaw's, left by a crash long ago: stale, not waited for.
+        std::fs::write(&sidecar, b"{\"pid\":1}").unwrap();
+        let long_ago = std::time::SystemTime::now() - Duration::from_secs(120);
+        std::fs::File::options()
+            .write(true)
+            .open(&sidecar)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+        let started = Instant::now();
+        drop(FileLock::acquire(&path).unwrap());
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(sidecar.exists(), "OpenClaw's lock is OpenClaw's to remove");
+        // Fresh: waited for while it is there.
+        std::fs::write(&sidecar, b"{\"pid\":1}").unwrap();
+        let remover = {
+            let sidecar = sidecar.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(300));
+                std::fs::remove_file(sidecar).unwrap();
+            })
+        };
+        drop(FileLock::acquire(&path).unwrap());
+        assert!(
+            !sidecar.exists(),
+            "the lock was taken while OpenClaw's was held"
+        );
+        remover.join().unwrap();
     }
 
     #[test]

@@ -3,20 +3,24 @@
 
 use std::{collections::BTreeSet, path::PathBuf};
 
+use openclaw_provider_abi::AuthMethod;
 use provider_host::{
-    credentials::{self, Credential, CredentialError, Lookup, StoredProfile},
-    discovery::{executable_dir, search_roots},
+    credentials::{self, Credential, CredentialError, Lookup},
+    discovery::{executable_dir, find_candidates, search_roots},
     identity::HostIdentity,
+    manifest::{PluginManifest, read_manifest},
     plugin::LoadedPlugin,
     registry::{LoadReport, Registry},
 };
 
 use crate::{
     config::{Config, ConfigError},
+    credential_stores::{self, Stored},
     environment::{self, Imported},
     files,
     paths::StatePaths,
-    profiles::{PROFILES_FILE, ProfileError, ProfileStore},
+    plugin_settings,
+    profiles::{PROFILES_FILE, ProfileError},
 };
 
 /// host-stub as plugins see it.
@@ -42,6 +46,8 @@ pub struct HostOptions {
     pub state_dir: Option<PathBuf>,
     /// Whether to fall back to the executable's directory (on for the CLI).
     pub search_executable_dir: bool,
+    /// `--json`: machine-readable output, errors included.
+    pub json: bool,
 }
 
 /// The state paths, configuration and loaded plugins.
@@ -83,11 +89,17 @@ impl Host {
             environment::complete(&paths.env_file(), &config, &expected);
         // Files holding a credential stay private: the profile store always, the configuration
         // when it carries a key.
-        let mut private = vec![paths.agent_dir().join(PROFILES_FILE)];
+        let mut private = vec![
+            paths.host_stub_dir().join(PROFILES_FILE),
+            paths.agent_dir().join(PROFILES_FILE),
+        ];
         if config.exists && holds_a_key(&config.root) {
             private.push(config.path.clone());
         }
         warnings.extend(private.iter().filter_map(|path| files::keep_private(path)));
+        for plugin in plugins.registry.plugins() {
+            warnings.extend(plugin_settings::check(&config, &plugin.manifest));
+        }
         Ok(Self {
             paths,
             config,
@@ -95,11 +107,6 @@ impl Host {
             imported_env,
             warnings,
         })
-    }
-
-    /// The credential store.
-    pub fn profiles(&self) -> Result<ProfileStore, ProfileError> {
-        ProfileStore::load(&self.paths.agent_dir())
     }
 
     /// The credential a call to `plugin` uses (see [`credentials`] for the order), given a value
@@ -112,27 +119,49 @@ impl Host {
         let Some(method) = plugin.auth_method(None) else {
             return Ok(None);
         };
-        let profiles = self.stored_profiles(plugin.id())?;
+        let stored = self.stored(method)?;
         Ok(credentials::resolve(
             method,
             &Lookup {
                 explicit,
-                profiles: &profiles,
+                profiles: &stored.profiles,
+                configured: stored.configured.as_ref(),
             },
         )?)
     }
 
-    /// A provider's stored profiles, in the order calls try them: the configuration's
-    /// `auth.order.<provider>` first, then `<provider>:default`, then the rest by id.
-    pub fn stored_profiles(&self, provider: &str) -> Result<Vec<StoredProfile>, ProfileError> {
-        let order = self.config.strings(&format!("auth.order.{provider}"));
-        Ok(self.profiles()?.profiles_for(provider, &order))
+    /// What the credential stores and the configuration hold for `method`'s provider (see
+    /// [`credential_stores`]).
+    pub fn stored(&self, method: &AuthMethod) -> Result<Stored, ProfileError> {
+        credential_stores::for_method(&self.paths, &self.config, method)
     }
 
     /// The loaded plugins.
     pub fn registry(&self) -> &Registry {
         &self.plugins.registry
     }
+}
+
+/// The manifests of the native plugins on the search path (`plugin_dirs` flags, the
+/// configuration's load paths, `<state>/extensions`, the executable's directory), read without
+/// loading any library, in search order.
+pub fn native_manifests(
+    plugin_dirs: &[PathBuf],
+    paths: &StatePaths,
+    config: &Config,
+) -> Vec<PluginManifest> {
+    let roots = search_roots(
+        plugin_dirs,
+        &config.plugin_load_paths(),
+        &paths.extensions_dir(),
+        executable_dir().as_deref(),
+    );
+    find_candidates(&roots)
+        .0
+        .iter()
+        .filter_map(|candidate| read_manifest(&candidate.dir).ok())
+        .filter(|manifest| manifest.native.is_some())
+        .collect()
 }
 
 /// Whether a configuration carries a key itself: an `apiKey` string anywhere in it.

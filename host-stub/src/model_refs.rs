@@ -177,7 +177,7 @@ pub fn remove_alias(root: &mut Value, alias: &str) -> Result<Vec<String>, Config
             .and_then(Value::as_str)
             .is_some_and(|known| known.trim().eq_ignore_ascii_case(alias));
         if matches {
-            entry.remove("alias");
+            entry.shift_remove("alias");
             had.push(reference.clone());
         }
     }

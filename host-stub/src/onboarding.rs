@@ -166,13 +166,15 @@ pub fn choose_key(
         }
     }
     let profiles = host
-        .stored_profiles(method.provider_id.as_str())
-        .map_err(|err| OnboardError::Failed(err.to_string()))?;
+        .stored(method)
+        .map_err(|err| OnboardError::Failed(err.to_string()))?
+        .profiles;
     let stored = credentials::candidates(
         method,
         &Lookup {
             explicit: None,
             profiles: &profiles,
+            configured: None,
         },
     )
     .into_iter()
@@ -185,7 +187,7 @@ pub fn choose_key(
     .find_map(credentials::Candidate::into_credential);
     if let Some(credential) = stored {
         let profile = match &credential.source {
-            CredentialSource::Profile { profile }
+            CredentialSource::Profile { profile, .. }
             | CredentialSource::ProfileEnvRef { profile, .. } => profile.clone(),
             other => other.to_string(),
         };
@@ -340,7 +342,7 @@ pub fn apply(
                 Some(variable) => StoredKey::EnvRef(variable.clone()),
                 None => StoredKey::Plain(plan.key.secret.clone()),
             };
-            ProfileStore::update(&host.paths.agent_dir(), |store| {
+            ProfileStore::update(&host.paths.host_stub_dir(), |store| {
                 let previous = store.upsert(&profile_id, &provider, &stored);
                 let previous_key = previous.and_then(|p| p.key);
                 let changed = previous_key.as_ref() != Some(&stored);

@@ -1,9 +1,13 @@
-//! The credential store: `agents/main/agent/auth-profiles.json` under the state directory, in
-//! OpenClaw's format — `{version: 1, profiles: {"<provider>:default": {type: "api_key",
+//! host-stub's credential store: `host-stub/auth-profiles.json` under the state directory, in
+//! OpenClaw's profile format — `{version: 1, profiles: {"<provider>:default": {type: "api_key",
 //! provider, key}}}`, or `keyRef: {source: "env", id: "HF_TOKEN"}` instead of `key` in ref
-//! mode. Mode 0600, written atomically under a lock; keys the host does not know are kept.
+//! mode; `type: "token"` profiles (`token`/`tokenRef`) are read too. Mode 0600, written
+//! atomically under a lock; keys the host does not know are kept.
 //!
-//! This is the only file a credential is ever written to.
+//! This is the only file a credential is ever written to. It is not OpenClaw's
+//! `agents/main/agent/auth-profiles.json`: OpenClaw 2026.9.6 treats a file there as a legacy
+//! store and refuses its Hugging Face keys until `openclaw doctor --fix` imports it. That file is
+//! only read (see [`crate::credential_stores`]), as is OpenClaw's SQLite store.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +17,7 @@ use serde_json::{Map, Value, json};
 
 use crate::files::{FileLock, write_atomic};
 
-/// The store's file name inside the agent directory.
+/// The store's file name.
 pub const PROFILES_FILE: &str = "auth-profiles.json";
 
 /// Why the store could not be read or written. Never contains a key.
@@ -32,15 +36,17 @@ pub enum ProfileError {
 pub struct ProfileStore {
     path: PathBuf,
     document: Value,
+    /// What the store is called when its profiles are shown.
+    label: String,
 }
 
 /// The largest credential store read.
 const MAX_PROFILES_BYTES: u64 = 16 * 1024 * 1024;
 
 impl ProfileStore {
-    /// The store in `agent_dir`; a missing file is an empty store.
-    pub fn load(agent_dir: &Path) -> Result<Self, ProfileError> {
-        let path = agent_dir.join(PROFILES_FILE);
+    /// The store in `dir` (shown as `label`); a missing file is an empty store.
+    pub fn load(dir: &Path, label: &str) -> Result<Self, ProfileError> {
+        let path = dir.join(PROFILES_FILE);
         let document = match provider_host::bounded::read(&path, MAX_PROFILES_BYTES) {
             Ok(bytes) => serde_json::from_slice(&bytes).map_err(|err| ProfileError::Malformed {
                 path: path.clone(),
@@ -55,7 +61,16 @@ impl ProfileStore {
                 });
             }
         };
-        Ok(Self { path, document })
+        Ok(Self::from_document(path, document, label))
+    }
+
+    /// A store whose document was read elsewhere (OpenClaw's database).
+    pub fn from_document(path: PathBuf, document: Value, label: &str) -> Self {
+        Self {
+            path,
+            document,
+            label: label.to_owned(),
+        }
     }
 
     /// Every profile in the store.
@@ -65,7 +80,7 @@ impl ProfileStore {
         };
         profiles
             .iter()
-            .map(|(id, entry)| parse_profile(id, entry))
+            .map(|(id, entry)| parse_profile(id, entry, &self.label))
             .collect()
     }
 
@@ -137,24 +152,30 @@ impl ProfileStore {
     /// Runs `edit` on the freshest store under the store's lock, then saves it: two onboardings
     /// at once both keep their profiles.
     pub fn update<T>(
-        agent_dir: &Path,
+        dir: &Path,
         edit: impl FnOnce(&mut ProfileStore) -> T,
     ) -> Result<T, ProfileError> {
-        let path = agent_dir.join(PROFILES_FILE);
+        let path = dir.join(PROFILES_FILE);
         let _lock = FileLock::acquire(&path).map_err(|err| ProfileError::Unwritable {
             path: path.clone(),
             message: format!("cannot lock it: {err}"),
         })?;
-        let mut store = Self::load(agent_dir)?;
+        let mut store = Self::load(dir, "")?;
         let result = edit(&mut store);
         store.save()?;
         Ok(result)
     }
 }
 
-fn parse_profile(id: &str, entry: &Value) -> StoredProfile {
+fn parse_profile(id: &str, entry: &Value, store: &str) -> StoredProfile {
     let text = |key: &str| entry.get(key).and_then(Value::as_str).unwrap_or_default();
-    let key = match (entry.get("key"), entry.get("keyRef")) {
+    // A token profile holds its bearer token as `token`/`tokenRef`, an API-key one as
+    // `key`/`keyRef`; both are sent the same way.
+    let (value, reference) = match text("type") {
+        "token" => ("token", "tokenRef"),
+        _ => ("key", "keyRef"),
+    };
+    let key = match (entry.get(value), entry.get(reference)) {
         (Some(Value::String(key)), _) => Secret::new(key).map(StoredKey::Plain),
         (_, Some(reference)) => {
             let source = reference
@@ -175,6 +196,7 @@ fn parse_profile(id: &str, entry: &Value) -> StoredProfile {
         provider: text("provider").to_owned(),
         kind: text("type").to_owned(),
         key,
+        store: store.to_owned(),
     }
 }
 
@@ -195,7 +217,7 @@ mod tests {
                 "other:default":{"type":"api_key","provider":"other","key":"x"}},"extra":true}"#,
         )
         .unwrap();
-        let store = ProfileStore::load(tmp.path()).unwrap();
+        let store = ProfileStore::load(tmp.path(), "").unwrap();
         let ids: Vec<String> = store
             .profiles_for("huggingface", &[])
             .into_iter()
@@ -258,7 +280,7 @@ mod tests {
             "{\"key\": \"hf_leakleakleak\", oops",
         )
         .unwrap();
-        let err = ProfileStore::load(tmp.path()).unwrap_err().to_string();
+        let err = ProfileStore::load(tmp.path(), "").unwrap_err().to_string();
         assert!(err.contains("not valid JSON"));
         assert!(!err.contains("hf_leakleakleak"));
     }

@@ -69,9 +69,9 @@ impl ProviderSettings {
             }
         }
         let mut provider_config = block.clone();
-        provider_config.remove("models");
+        provider_config.shift_remove("models");
         // A key in the config is the user's business; it travels as the call's credential.
-        provider_config.remove("apiKey");
+        provider_config.shift_remove("apiKey");
         provider_config.insert("plugin".into(), plugin_config.clone());
         Self {
             // The plugin entry's own `baseUrl` setting, else the provider block's: in OpenClaw

@@ -611,9 +611,9 @@ fn credentials_follow_one_precedence_order() {
     assert_eq!(bearer(&router), "Bearer hf_hubTokenWins00000000");
 
     // A stored profile beats the environment, and auth status says they differ.
-    std::fs::create_dir_all(sandbox.agent_dir()).unwrap();
+    std::fs::create_dir_all(sandbox.profile_store().parent().unwrap()).unwrap();
     std::fs::write(
-        sandbox.agent_dir().join("auth-profiles.json"),
+        sandbox.profile_store(),
         r#"{"version":1,"profiles":{"huggingface:default":{"type":"api_key","provider":"huggingface","key":"hf_storedProfileKey0000"}}}"#,
     )
     .unwrap();
@@ -631,7 +631,7 @@ fn credentials_follow_one_precedence_order() {
 
     // In ref mode the profile names the variable to read.
     std::fs::write(
-        sandbox.agent_dir().join("auth-profiles.json"),
+        sandbox.profile_store(),
         r#"{"version":1,"profiles":{"huggingface:default":{"type":"api_key","provider":"huggingface","keyRef":{"source":"env","id":"MY_HF_VAR"}}}}"#,
     )
     .unwrap();

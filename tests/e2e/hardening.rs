@@ -452,7 +452,7 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
         listed.stderr.contains("loaded plugin huggingface"),
         "not verbose:\n{listed}"
     );
-    let store = sandbox.agent_dir().join("auth-profiles.json");
+    let store = sandbox.profile_store();
     for (path, bytes) in sandbox.all_files() {
         if path == store || path.starts_with(sandbox.state_dir().join("extensions")) {
             continue;

@@ -335,7 +335,7 @@ fn a_credential_store_open_to_others_is_made_private_again() {
         DEADLINE,
     );
     assert_eq!(onboard.code, Some(0), "{onboard}");
-    let store = sandbox.agent_dir().join("auth-profiles.json");
+    let store = sandbox.profile_store();
     std::fs::set_permissions(&store, std::fs::Permissions::from_mode(0o644)).unwrap();
     let status = sandbox.run_within(["auth", "status"], DEADLINE);
     assert_eq!(status.code, Some(0), "{status}");

@@ -68,7 +68,7 @@ fn config(sandbox: &Sandbox) -> Value {
 }
 
 fn profiles_file(sandbox: &Sandbox) -> std::path::PathBuf {
-    sandbox.agent_dir().join("auth-profiles.json")
+    sandbox.profile_store()
 }
 
 fn profiles(sandbox: &Sandbox) -> Value {

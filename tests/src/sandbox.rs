@@ -123,6 +123,11 @@ impl Sandbox {
         self.state_dir().join("agents/main/agent")
     }
 
+    /// host-stub's credential store (`<state dir>/host-stub/auth-profiles.json`).
+    pub fn profile_store(&self) -> PathBuf {
+        self.state_dir().join("host-stub/auth-profiles.json")
+    }
+
     /// Every file under the sandbox with its contents, for leak scans.
     pub fn all_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
         fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {

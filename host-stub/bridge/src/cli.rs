@@ -251,13 +251,15 @@ fn env_credential(plugin: &LoadedPlugin) -> Result<Secret, Stop> {
     ops::credential(plugin, CREDENTIAL_VARIABLE, explicit.as_deref())
 }
 
-/// Logs on stderr at `warn` (`RUST_LOG` overrides): in resident mode, the host shows them.
+/// Logs on stderr at `warn` (`RUST_LOG` overrides), without colour: a program reads them (in
+/// resident mode, the host shows them in its own log).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(false)
         .without_time()
         .try_init();
 }

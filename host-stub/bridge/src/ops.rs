@@ -115,7 +115,7 @@ pub fn credential(
 ) -> Result<Secret, Stop> {
     let lookup = Lookup {
         explicit: value.map(|value| (source, value)),
-        profiles: &[],
+        ..Lookup::default()
     };
     let found = match plugin.auth_method(None) {
         Some(method) => credentials::resolve(method, &lookup)

@@ -1,8 +1,10 @@
 //! Which credential a provider call uses, in one order for discovery, validation and chat alike
 //! and for every host: an explicit value (a flag, or the credential a request carries), then
-//! the stored profiles the host's credential store holds for the provider (in ref mode, the
+//! the stored profiles the host's credential stores hold for the provider (in ref mode, the
 //! environment variable a profile names), then the plugin's environment variables in their
-//! declared order, then the plugin's token file. Values are trimmed; empty ones are skipped. Everything that reports a
+//! declared order, then a key the host's configuration names (OpenClaw's
+//! `models.providers.<id>.apiKey`; before the stored profiles when the configuration says so),
+//! then the plugin's token file. Values are trimmed; empty ones are skipped. Everything that reports a
 //! credential shows only its masked form and where it came from.
 
 use std::path::PathBuf;
@@ -30,6 +32,20 @@ pub struct StoredProfile {
     pub provider: String,
     pub kind: String,
     pub key: Option<StoredKey>,
+    /// Which store holds it, for people (empty when a host has just one).
+    pub store: String,
+}
+
+/// A key the host's configuration names, and where in the order it goes.
+#[derive(Clone, Debug)]
+pub struct ConfiguredKey {
+    pub source: CredentialSource,
+    pub secret: Option<Secret>,
+    /// Why it yields nothing (an unset variable …).
+    pub note: Option<String>,
+    /// Tried before the stored profiles (right after an explicit value), not after the
+    /// environment.
+    pub first: bool,
 }
 
 /// Where a credential was found.
@@ -39,9 +55,18 @@ pub enum CredentialSource {
     /// A command-line flag.
     Flag { flag: String },
     /// A stored profile's key.
-    Profile { profile: String },
+    Profile { profile: String, store: String },
     /// A stored profile pointing at an environment variable.
-    ProfileEnvRef { profile: String, variable: String },
+    ProfileEnvRef {
+        profile: String,
+        variable: String,
+        store: String,
+    },
+    /// A key the configuration holds, or names through an environment variable.
+    Configured {
+        setting: String,
+        variable: Option<String>,
+    },
     /// An environment variable.
     Env { variable: String },
     /// A token file.
@@ -52,13 +77,31 @@ impl std::fmt::Display for CredentialSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Flag { flag } => write!(f, "flag {flag}"),
-            Self::Profile { profile } => write!(f, "profile {profile}"),
-            Self::ProfileEnvRef { profile, variable } => {
-                write!(f, "profile {profile} (env: {variable})")
-            }
+            Self::Profile { profile, store } => write!(f, "profile {profile}{}", kept_in(store)),
+            Self::ProfileEnvRef {
+                profile,
+                variable,
+                store,
+            } => write!(f, "profile {profile}{} (env: {variable})", kept_in(store)),
+            Self::Configured {
+                setting,
+                variable: None,
+            } => write!(f, "config {setting}"),
+            Self::Configured {
+                setting,
+                variable: Some(variable),
+            } => write!(f, "config {setting} (env: {variable})"),
             Self::Env { variable } => write!(f, "env: {variable}"),
             Self::File { path } => write!(f, "file {}", path.display()),
         }
+    }
+}
+
+fn kept_in(store: &str) -> String {
+    if store.is_empty() {
+        String::new()
+    } else {
+        format!(" in {store}")
     }
 }
 
@@ -99,6 +142,8 @@ pub struct Lookup<'a> {
     pub explicit: Option<(&'a str, &'a str)>,
     /// The provider's stored profiles, in the host's order of preference.
     pub profiles: &'a [StoredProfile],
+    /// A key the host's configuration names, if any.
+    pub configured: Option<&'a ConfiguredKey>,
 }
 
 /// Why no credential could be used.
@@ -133,6 +178,12 @@ pub fn sources<'a>(
             note,
         )
     });
+    let configured = |first: bool| {
+        lookup
+            .configured
+            .filter(move |key| key.first == first)
+            .map(|key| Candidate::new(key.source.clone(), key.secret.clone(), key.note.clone()))
+    };
     let profiles = lookup.profiles.iter().map(profile_candidate);
     let variables = method.env_vars.iter().filter_map(|variable| {
         let variable = variable.as_str();
@@ -149,8 +200,10 @@ pub fn sources<'a>(
     let file = std::iter::once(()).filter_map(move |()| file_candidate(method));
     explicit
         .into_iter()
+        .chain(configured(true))
         .chain(profiles)
         .chain(variables)
+        .chain(configured(false))
         .chain(file)
 }
 
@@ -184,9 +237,10 @@ pub fn plausible(token: &str) -> bool {
 
 fn profile_candidate(profile: &StoredProfile) -> Candidate {
     let id = profile.id.clone();
+    let store = profile.store.clone();
     match &profile.key {
         Some(StoredKey::Plain(secret)) => Candidate::new(
-            CredentialSource::Profile { profile: id },
+            CredentialSource::Profile { profile: id, store },
             Some(secret.clone()),
             None,
         ),
@@ -197,20 +251,21 @@ fn profile_candidate(profile: &StoredProfile) -> Candidate {
                 CredentialSource::ProfileEnvRef {
                     profile: id,
                     variable: variable.clone(),
+                    store,
                 },
                 found,
                 note,
             )
         }
         Some(StoredKey::Unsupported(source)) => Candidate::new(
-            CredentialSource::Profile { profile: id },
+            CredentialSource::Profile { profile: id, store },
             None,
             Some(format!(
                 "a {source:?} secret reference, which this host cannot read"
             )),
         ),
         None => Candidate::new(
-            CredentialSource::Profile { profile: id },
+            CredentialSource::Profile { profile: id, store },
             None,
             Some("no key stored".into()),
         ),

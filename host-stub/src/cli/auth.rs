@@ -15,28 +15,28 @@ pub enum AuthCommand {
         /// Only this provider.
         #[arg(long, value_name = "ID")]
         provider: Option<String>,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
     },
 }
 
 pub fn run(command: AuthCommand, options: &HostOptions) -> CliResult {
-    let AuthCommand::Status { provider, json } = command;
+    let AuthCommand::Status { provider } = command;
+    let json = options.json;
     let host = open_host(options)?;
     let mut report = Vec::new();
     for plugin in selected(&host, provider.as_deref())? {
-        let profiles = host.stored_profiles(plugin.id())?;
         for method in &plugin.auth_methods {
+            let stored = host.stored(method)?;
             let candidates = credentials::candidates(
                 method,
                 &Lookup {
                     explicit: None,
-                    profiles: &profiles,
+                    profiles: &stored.profiles,
+                    configured: stored.configured.as_ref(),
                 },
             );
             let active = candidates.iter().position(Candidate::usable);
-            let warnings = mismatch_warnings(&candidates);
+            let mut warnings = mismatch_warnings(&candidates);
+            warnings.extend(stored.notes);
             if json {
                 report.push(json!({
                     "provider": plugin.id(),

@@ -35,9 +35,6 @@ pub struct ChatArgs {
     /// Fetch the answer in one piece instead of streaming it.
     #[arg(long)]
     pub no_stream: bool,
-    /// JSON lines on stdout instead of text.
-    #[arg(long)]
-    pub json: bool,
     /// A system message to send first.
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
@@ -45,9 +42,6 @@ pub struct ChatArgs {
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
 }
-
-/// Exit code after Ctrl-C, as shells expect for SIGINT.
-const CANCELLED_EXIT: u8 = 130;
 
 pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     let prompt = read_prompt(&args.prompt)?;
@@ -66,7 +60,7 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     };
     let mut text_sink;
     let mut json_sink;
-    let sink: &mut dyn ChatSink = if args.json {
+    let sink: &mut dyn ChatSink = if options.json {
         json_sink = JsonSink;
         &mut json_sink
     } else {
@@ -75,7 +69,7 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     };
     match run(&host, &chat_options, sink, &cancel) {
         Ok(outcome) => {
-            if args.json {
+            if options.json {
                 emit(&EventLine::Done(DoneLine {
                     done: std::borrow::Cow::Borrowed(&outcome.done),
                     model_ref: Some(&outcome.model),
@@ -114,14 +108,17 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
                 let _ = stdout.flush();
                 eprintln!(
                     "{}",
-                    dim(&format!("[{summary}]"), std::io::stderr().is_terminal())
+                    dim(
+                        &format!("[{summary}]"),
+                        crate::logging::colour(std::io::stderr().is_terminal())
+                    )
                 );
             }
             Ok(())
         }
         Err(ChatFailure::Setup(message)) => Err(Failure::new(message)),
         Err(ChatFailure::Cancelled { attempts }) => {
-            if args.json {
+            if options.json {
                 emit(&EventLine::Error(ErrorLine {
                     code: "cancelled".into(),
                     message: "cancelled".into(),
@@ -132,13 +129,10 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
             } else {
                 tell!("\ncancelled");
             }
-            Err(Failure {
-                code: CANCELLED_EXIT,
-                message: "the chat was cancelled".into(),
-            })
+            Err(Failure::cancelled("the chat was cancelled").reported())
         }
         Err(ChatFailure::Failed { error, attempts }) => {
-            if args.json {
+            if options.json {
                 emit(&EventLine::Error(ErrorLine {
                     attempts: Some(&attempts),
                     ..ErrorLine::from_error(&error)
@@ -149,7 +143,12 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
             } else {
                 String::new()
             };
-            Err(Failure::new(format!("{error}{tried}")))
+            let failure = Failure::new(format!("{error}{tried}")).kind(error.code.to_string());
+            Err(if options.json {
+                failure.reported()
+            } else {
+                failure
+            })
         }
     }
 }
@@ -191,7 +190,7 @@ struct TextSink {
 impl TextSink {
     fn new() -> Self {
         Self {
-            dim_stderr: std::io::stderr().is_terminal(),
+            dim_stderr: crate::logging::colour(std::io::stderr().is_terminal()),
             in_reasoning: false,
         }
     }

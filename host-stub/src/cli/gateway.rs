@@ -7,7 +7,7 @@ use std::{sync::mpsc, time::Duration};
 use clap::Subcommand;
 use serde_json::{Value, json};
 
-use super::{CliResult, Failure, open_host};
+use super::{CliResult, Failure, open_host, output};
 use crate::{catalog, host::HostOptions};
 
 /// The refresh interval unless the configuration or a flag says otherwise.
@@ -23,18 +23,12 @@ pub enum GatewayCommand {
         /// Seconds between refreshes (default: gateway.modelRefresh.intervalSeconds, else 3600).
         #[arg(long, value_name = "SECONDS")]
         interval: Option<u64>,
-        /// One JSON object per provider and round instead of text lines.
-        #[arg(long)]
-        json: bool,
     },
 }
 
 pub fn run(command: GatewayCommand, options: &HostOptions) -> CliResult {
-    let GatewayCommand::Run {
-        once,
-        interval,
-        json,
-    } = command;
+    let GatewayCommand::Run { once, interval } = command;
+    let json = options.json;
     let host = open_host(options)?;
     let interval = interval
         .or_else(|| {
@@ -66,7 +60,9 @@ pub fn run(command: GatewayCommand, options: &HostOptions) -> CliResult {
     loop {
         for plugin in host.registry().plugins() {
             let credential = host.credential(plugin, None)?;
+            let waiting = output::spinner(&format!("refreshing the {} catalog…", plugin.id()));
             let refreshed = catalog::refresh(&host, plugin, credential.as_ref().map(|c| &c.secret));
+            waiting.finish_and_clear();
             if json {
                 say!(
                     "{}",

@@ -50,6 +50,11 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
+    /// Machine-readable output on stdout: one line of JSON for the outcome (errors too, as
+    /// {"ok":false,"error":{"code","message"}}); JSON lines for a chat.
+    #[arg(long, global = true)]
+    pub json: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,6 +80,12 @@ pub enum Command {
     /// Read and change the configuration file.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell): e.g.
+    /// `host-stub completions bash > ~/.local/share/bash-completion/completions/host-stub`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 impl Cli {
@@ -84,28 +95,54 @@ impl Cli {
     }
 }
 
-/// A failure with the exit code it deserves.
+/// A failure with the exit code it deserves, and a stable code for `--json`.
 #[derive(Debug)]
 pub struct Failure {
+    /// The exit code.
     pub code: u8,
+    /// What kind of failure, for scripts: `usage`, `failed`, `cancelled`, or a provider's
+    /// error code.
+    pub kind: String,
     pub message: String,
+    /// The command already reported it in its own output (a chat's last JSON line).
+    pub reported: bool,
 }
 
 impl Failure {
     /// The command failed (exit code 1).
     pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            code: 1,
-            message: message.into(),
-        }
+        Self::with(1, "failed", message)
     }
 
     /// Required input was missing or malformed (exit code 2).
     pub fn usage(message: impl Into<String>) -> Self {
+        Self::with(2, "usage", message)
+    }
+
+    /// The user stopped it (exit code 130, as shells expect after SIGINT).
+    pub fn cancelled(message: impl Into<String>) -> Self {
+        Self::with(130, "cancelled", message)
+    }
+
+    fn with(code: u8, kind: &str, message: impl Into<String>) -> Self {
         Self {
-            code: 2,
+            code,
+            kind: kind.to_owned(),
             message: message.into(),
+            reported: false,
         }
+    }
+
+    /// The same failure with a more precise kind.
+    pub fn kind(mut self, kind: impl Into<String>) -> Self {
+        self.kind = kind.into();
+        self
+    }
+
+    /// The same failure, marked as already reported in the command's output.
+    pub fn reported(mut self) -> Self {
+        self.reported = true;
+        self
     }
 }
 
@@ -134,9 +171,17 @@ pub fn main() -> ExitCode {
     };
     let command =
         Cli::command().mut_subcommand("onboard", |sub| onboard::with_key_flags(sub, &choices));
-    let matches = command.get_matches_from(&argv);
-    let mut cli = match Cli::from_arg_matches(&matches) {
-        Ok(cli) => cli,
+    let json = argv.iter().any(|arg| arg == "--json");
+    let parsed = command
+        .try_get_matches_from(&argv)
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (mut cli, matches) = match parsed {
+        Ok(parsed) => parsed,
+        // Help and version are answers, not errors; a script asking for JSON gets its error
+        // as JSON.
+        Err(err) if json && err.use_stderr() => {
+            return fail_as_json(&Failure::usage(clap_one_line(&err)));
+        }
         Err(err) => err.exit(),
     };
     if let (Command::Onboard(args), Some(sub)) =
@@ -145,13 +190,37 @@ pub fn main() -> ExitCode {
         args.keys = onboard::key_flag_values(sub, &choices);
     }
     crate::logging::init(cli.verbose);
+    let json = cli.json;
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if json && !failure.reported => fail_as_json(&failure),
         Err(failure) => {
-            tell!("error: {}", failure.message);
+            if !json {
+                tell!("error: {}", failure.message);
+            }
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// `{"ok":false,"error":{"code","message"}}` on stdout, and the failure's exit code.
+fn fail_as_json(failure: &Failure) -> ExitCode {
+    let _ = output::print_json(&serde_json::json!({
+        "ok": false,
+        "error": {"code": failure.kind, "message": failure.message},
+    }));
+    ExitCode::from(failure.code)
+}
+
+/// clap's rendered error on one line, without its usage hints.
+fn clap_one_line(err: &clap::Error) -> String {
+    err.render()
+        .to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("For more information"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Runs a parsed command line.
@@ -160,6 +229,7 @@ pub fn run(cli: Cli) -> CliResult {
         plugin_dirs: cli.plugins_dir,
         state_dir: cli.state_dir,
         search_executable_dir: true,
+        json: cli.json,
     };
     match cli.command {
         Command::Plugins(command) => plugins::run(command, &options),
@@ -169,6 +239,17 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Chat(args) => chat::run_chat(args, &options),
         Command::Onboard(args) => onboard::run(args, &options),
         Command::Config(command) => config::run(command, &options),
+        Command::Completions { shell } => {
+            // The key flags plugins declare for `onboard` are added at run time from their
+            // manifests, so the script offers the built-in flags only.
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "host-stub",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
     }
 }
 

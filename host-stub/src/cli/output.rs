@@ -17,6 +17,16 @@ pub fn table(header: &[&str]) -> Table {
     table
 }
 
+/// A spinner on stderr for work a person waits for (a catalog refresh may take up to its
+/// deadline). It draws only on a terminal; finish it with `finish_and_clear`.
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    spinner.set_message(provider_host::display::one_line(message).into_owned());
+    spinner.enable_steady_tick(std::time::Duration::from_millis(80));
+    spinner
+}
+
 /// A table row whose cells quote outside text: each cell on one line, control characters shown
 /// as escapes (a line break in a model id would otherwise forge a row).
 pub fn row<I, S>(cells: I) -> Vec<String>

@@ -15,18 +15,11 @@ use crate::{host::HostOptions, install::install_plugin};
 #[derive(Debug, Subcommand)]
 pub enum PluginsCommand {
     /// List the plugins found on the search path, loaded or refused.
-    List {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Show everything a plugin says about itself.
     Inspect {
         /// The plugin (provider) id.
         id: String,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
     },
     /// Check a built plugin and copy it into <state dir>/extensions/<id>/.
     Install {
@@ -35,17 +28,14 @@ pub enum PluginsCommand {
         /// Replace an installed plugin with the same id.
         #[arg(long)]
         force: bool,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
     },
 }
 
 pub fn run(command: PluginsCommand, options: &HostOptions) -> CliResult {
     match command {
-        PluginsCommand::List { json } => list(options, json),
-        PluginsCommand::Inspect { id, json } => inspect(options, &id, json),
-        PluginsCommand::Install { path, force, json } => install(options, &path, force, json),
+        PluginsCommand::List => list(options, options.json),
+        PluginsCommand::Inspect { id } => inspect(options, &id, options.json),
+        PluginsCommand::Install { path, force } => install(options, &path, force, options.json),
     }
 }
 

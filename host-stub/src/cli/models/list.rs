@@ -33,7 +33,9 @@ pub(super) fn list(
     for plugin in plugins {
         if refresh {
             let credential = host.credential(plugin, None)?;
+            let waiting = output::spinner(&format!("refreshing the {} catalog…", plugin.id()));
             let refreshed = catalog::refresh(&host, plugin, credential.as_ref().map(|c| &c.secret));
+            waiting.finish_and_clear();
             if !json {
                 tell!(
                     "{}",

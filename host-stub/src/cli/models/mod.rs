@@ -29,9 +29,6 @@ pub enum ModelsCommand {
         /// Fetch the live catalog now (needs a credential), merge it and save it.
         #[arg(long)]
         refresh: bool,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
     },
     /// Set the primary (default) model: a ref (`huggingface/deepseek-ai/DeepSeek-R1:cheapest`)
     /// or an alias.
@@ -50,11 +47,7 @@ pub enum ModelsCommand {
 #[derive(Debug, Subcommand)]
 pub enum FallbacksCommand {
     /// Show the fallbacks in order.
-    List {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Append a model (a ref or an alias) to the fallbacks.
     Add {
         #[arg(value_name = "REF")]
@@ -70,11 +63,7 @@ pub enum FallbacksCommand {
 #[derive(Debug, Subcommand)]
 pub enum AliasesCommand {
     /// Show the aliases.
-    List {
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-    },
+    List,
     /// Give a model ref a short name (taken from any model that had it).
     Add {
         alias: String,
@@ -87,11 +76,9 @@ pub enum AliasesCommand {
 
 pub fn run(command: ModelsCommand, options: &HostOptions) -> CliResult {
     match command {
-        ModelsCommand::List {
-            provider,
-            refresh,
-            json,
-        } => list::list(options, provider.as_deref(), refresh, json),
+        ModelsCommand::List { provider, refresh } => {
+            list::list(options, provider.as_deref(), refresh, options.json)
+        }
         ModelsCommand::Set { reference } => set_primary(options, &reference),
         ModelsCommand::Fallbacks(command) => fallbacks(options, command),
         ModelsCommand::Aliases(command) => alias_command(options, command),
@@ -123,6 +110,11 @@ fn set_primary(options: &HostOptions, input: &str) -> CliResult {
     let (previous, changed) = Config::update(&host.config.path, |root| {
         model_refs::set_primary(root, &reference)
     })?;
+    if options.json {
+        return print_json(&serde_json::json!({
+            "ok": true, "primary": reference, "previous": previous, "changed": changed,
+        }));
+    }
     match previous {
         _ if !changed => say!("the primary model already is {reference}"),
         Some(previous) => say!("primary model: {reference} (was {previous})"),
@@ -134,10 +126,10 @@ fn set_primary(options: &HostOptions, input: &str) -> CliResult {
 fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
     let paths = StatePaths::resolve(options.state_dir.as_deref());
     match command {
-        FallbacksCommand::List { json } => {
+        FallbacksCommand::List => {
             let config = Config::load(&paths.config_file)?;
             let fallbacks = model_refs::fallbacks(&config);
-            if json {
+            if options.json {
                 return print_json(&serde_json::json!({ "fallbacks": fallbacks }));
             }
             if fallbacks.is_empty() {
@@ -154,6 +146,12 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
             let (added, _) = Config::update(&host.config.path, |root| {
                 model_refs::add_fallback(root, &reference)
             })?;
+            if options.json {
+                return print_json(&serde_json::json!({
+                    "ok": true, "fallback": reference, "changed": added,
+                    "fallbacks": model_refs::fallbacks(&Config::load(&host.config.path)?),
+                }));
+            }
             if added {
                 say!("fallback added: {reference}");
             } else {
@@ -170,7 +168,14 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
             if !removed {
                 return Err(Failure::new(format!(
                     "{reference} is not a fallback; `host-stub models fallbacks list` shows them"
-                )));
+                ))
+                .kind("not_found"));
+            }
+            if options.json {
+                return print_json(&serde_json::json!({
+                    "ok": true, "fallback": reference, "changed": true,
+                    "fallbacks": model_refs::fallbacks(&Config::load(&paths.config_file)?),
+                }));
             }
             say!("fallback removed: {reference}");
             Ok(())
@@ -181,10 +186,10 @@ fn fallbacks(options: &HostOptions, command: FallbacksCommand) -> CliResult {
 fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
     let paths = StatePaths::resolve(options.state_dir.as_deref());
     match command {
-        AliasesCommand::List { json } => {
+        AliasesCommand::List => {
             let config = Config::load(&paths.config_file)?;
             let pairs = aliases(&config);
-            if json {
+            if options.json {
                 let map: serde_json::Map<String, serde_json::Value> = pairs
                     .into_iter()
                     .map(|(alias, reference)| (alias, reference.into()))
@@ -209,6 +214,12 @@ fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
             let (taken_from, changed) = Config::update(&host.config.path, |root| {
                 model_refs::set_alias(root, &alias, &reference)
             })?;
+            if options.json {
+                return print_json(&serde_json::json!({
+                    "ok": true, "alias": alias, "ref": reference, "changed": changed,
+                    "takenFrom": taken_from,
+                }));
+            }
             if !changed {
                 say!("{alias} already names {reference}");
                 return Ok(());
@@ -226,7 +237,13 @@ fn alias_command(options: &HostOptions, command: AliasesCommand) -> CliResult {
             if had.is_empty() {
                 return Err(Failure::new(format!(
                     "no alias {alias:?}; `host-stub models aliases list` shows them"
-                )));
+                ))
+                .kind("not_found"));
+            }
+            if options.json {
+                return print_json(&serde_json::json!({
+                    "ok": true, "alias": alias.trim(), "removedFrom": had, "changed": true,
+                }));
             }
             say!(
                 "alias {} removed (it named {})",

@@ -2,8 +2,6 @@
 //! if the user agrees, else masked input), the check with a spinner, and the default-model
 //! picker.
 
-use std::time::Duration;
-
 use openclaw_provider_abi::{
     AuthMethod, CatalogRequest, CatalogSource, DiscoveryMode, SecretInputMode, Timeouts, Tristate,
 };
@@ -53,10 +51,7 @@ pub(super) fn pick_auth_choice(host: &Host) -> Result<(&LoadedPlugin, AuthMethod
 fn prompt_failure(error: inquire::InquireError) -> Failure {
     match error {
         inquire::InquireError::OperationCanceled | inquire::InquireError::OperationInterrupted => {
-            Failure {
-                code: 130,
-                message: "onboarding cancelled; nothing was changed".into(),
-            }
+            Failure::cancelled("onboarding cancelled; nothing was changed")
         }
         other => Failure::new(format!("the prompt failed: {other}")),
     }
@@ -73,7 +68,7 @@ pub(super) fn interactive_onboarding(
     let key = ask_for_key(method, flag_value)?;
 
     // Check the key; on a failure the user decides.
-    let spinner = spinner(&format!(
+    let spinner = super::super::output::spinner(&format!(
         "Checking the key with {}…",
         plugin.info.display_name
     ));
@@ -176,20 +171,12 @@ fn confirm(question: &str, default: bool) -> Result<bool, Failure> {
         .map_err(prompt_failure)
 }
 
-fn spinner(message: &str) -> indicatif::ProgressBar {
-    let spinner = indicatif::ProgressBar::new_spinner();
-    spinner.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-    spinner.set_message(message.to_owned());
-    spinner.enable_steady_tick(Duration::from_millis(80));
-    spinner
-}
-
 /// The default-model picker: the live catalog (or the built-in one, with the reason), each
 /// model also offered with the routing policies the plugin names (`:cheapest`, `:fastest` for
 /// Hugging Face), the current default pre-selected.
 fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<String, Failure> {
     let settings = ProviderSettings::read(&host.config, plugin.id());
-    let spinner = spinner("Loading the model list…");
+    let spinner = super::super::output::spinner("Loading the model list…");
     let catalog = plugin.list_models(&CatalogRequest {
         context: settings.call_context(
             Some(&key.secret),

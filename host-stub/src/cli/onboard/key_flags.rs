@@ -6,10 +6,7 @@
 use std::ffi::OsString;
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
-use provider_host::{
-    discovery::{executable_dir, find_candidates, search_roots},
-    manifest::{AuthChoice, read_manifest},
-};
+use provider_host::manifest::AuthChoice;
 
 use crate::{config::Config, paths::StatePaths};
 
@@ -30,21 +27,8 @@ pub fn declared_auth_choices(argv: &[OsString]) -> Vec<AuthChoice> {
         .and_then(|m| m.get_one::<std::path::PathBuf>("state_dir").cloned());
     let paths = StatePaths::resolve(state_dir.as_deref());
     let config = Config::load(&paths.config_file).unwrap_or_default();
-    let roots = search_roots(
-        &flag_dirs,
-        &config.plugin_load_paths(),
-        &paths.extensions_dir(),
-        executable_dir().as_deref(),
-    );
-    let (candidates, _) = find_candidates(&roots);
     let mut choices: Vec<AuthChoice> = Vec::new();
-    for candidate in candidates {
-        let Ok(manifest) = read_manifest(&candidate.dir) else {
-            continue;
-        };
-        if manifest.native.is_none() {
-            continue;
-        }
+    for manifest in crate::host::native_manifests(&flag_dirs, &paths, &config) {
         for choice in manifest.auth_choices {
             if choice.cli_flag.starts_with("--")
                 && !choices

@@ -49,9 +49,14 @@ pub struct OnboardArgs {
     /// The default model to set (a ref); the plugin's default when absent.
     #[arg(long, value_name = "REF")]
     pub model: Option<String>,
-    /// Machine-readable summary.
+    /// Accepted so OpenClaw's own command line works here too (OpenClaw requires it with
+    /// --non-interactive); host-stub's onboarding runs nothing risky, so it changes nothing.
     #[arg(long)]
-    pub json: bool,
+    pub accept_risk: bool,
+    /// Accepted so OpenClaw's own command line works here too; host-stub starts no gateway
+    /// to wait for, so it changes nothing.
+    #[arg(long)]
+    pub skip_health: bool,
     /// Values of the plugin-declared key flags (filled from the parsed command line).
     #[arg(skip)]
     pub keys: Vec<(String, String)>,
@@ -108,7 +113,7 @@ pub fn run(args: OnboardArgs, options: &HostOptions) -> CliResult {
         };
         onboarding::apply(&host, plugin, &method, &plan).map_err(onboard_failure)?
     };
-    if args.json {
+    if options.json {
         return print_json(&report);
     }
     print_report(&report);
