@@ -355,9 +355,13 @@ export function bridgePath(root, manifest) {
     } catch {
       // no binaries at all
     }
+    // Release archives are named by platform, as `cargo xtask dist --archive` writes them.
+    const install = manifest?.version
+      ? `install the archive built for it: openclaw-huggingface-${manifest.version}-${PLATFORM}.tgz`
+      : `install the archive built for ${PLATFORM}`;
     throw new BridgeError(
       "platform_unsupported",
-      `this Hugging Face plugin has no binaries for ${PLATFORM} (it has: ${offered.join(", ") || "none"}); install the package built for ${PLATFORM}`,
+      `this Hugging Face plugin has no binaries for ${PLATFORM} (it has: ${offered.join(", ") || "none"}); ${install}`,
     );
   }
   return path.join(dir, BRIDGE);

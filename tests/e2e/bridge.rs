@@ -12,8 +12,8 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, fixture, models_body, spawn,
-    stage_hf,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, fixture, library_file,
+    models_body, spawn, stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -135,7 +135,9 @@ fn info_describes_the_plugin_in_its_folder() {
     assert_eq!(info["authMethods"][0]["cliFlag"], "--huggingface-api-key");
     assert_eq!(
         info["library"],
-        dir.join("libopenclaw_huggingface.so").display().to_string()
+        dir.join(library_file("openclaw_huggingface"))
+            .display()
+            .to_string()
     );
 }
 
@@ -496,8 +498,8 @@ fn a_missing_or_refused_plugin_is_exit_code_3() {
 
     // The library gone from beside its manifest.
     let dir = folder(&sandbox);
-    let library = dir.join("libopenclaw_huggingface.so");
-    let moved = sandbox.root().join("moved.so");
+    let library = dir.join(library_file("openclaw_huggingface"));
+    let moved = sandbox.root().join("moved-library");
     std::fs::rename(&library, &moved).unwrap();
     let gone = call(&dir, &[], &["info"], None);
     assert_eq!(gone.code, Some(3), "{gone}");
@@ -505,7 +507,7 @@ fn a_missing_or_refused_plugin_is_exit_code_3() {
         gone.last()["message"]
             .as_str()
             .unwrap()
-            .contains("libopenclaw_huggingface.so")
+            .contains(&library_file("openclaw_huggingface"))
     );
 
     // A world-writable library is refused as host-stub refuses it.

@@ -15,6 +15,7 @@ use openclaw_e2e::{
     MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd,
     mock_router::Connections,
     openclaw::{Home, assemble_folder, bridge_starts, log_bridge_starts},
+    process::{alive, parent_of},
 };
 use serde_json::{Value, json};
 
@@ -111,19 +112,6 @@ fn json_of(run: &Run) -> Value {
         .unwrap_or_else(|err| panic!("output is not JSON ({err}):\n{run}"))
 }
 
-fn alive(pid: i32) -> bool {
-    // SAFETY: signal 0 only asks whether the process exists.
-    let exists = unsafe { libc::kill(pid, 0) } == 0;
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            stat.split(") ")
-                .nth(1)
-                .is_some_and(|rest| rest.starts_with('Z'))
-        })
-        .unwrap_or(true);
-    exists && !zombie
-}
-
 fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !done() {
@@ -216,7 +204,7 @@ fn openclaw_killed_outright_leaves_no_bridge_behind() {
     assert!(alive(bridge));
     // OpenClaw's launcher respawns itself: the process running the plugin, the bridge's parent,
     // is the one to kill (SIGKILL: none of its handlers run).
-    let host = parent_of(bridge);
+    let host = parent_of(bridge).expect("the bridge's parent");
     // SAFETY: signalling the OpenClaw process this test started.
     unsafe { libc::kill(host, libc::SIGKILL) };
     let killed = Instant::now();
@@ -231,13 +219,6 @@ fn openclaw_killed_outright_leaves_no_bridge_behind() {
     );
     let _ = openclaw.kill();
     let _ = openclaw.wait();
-}
-
-/// The parent process of `pid`.
-fn parent_of(pid: i32) -> i32 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let after_name = stat.rsplit_once(") ").unwrap().1;
-    after_name.split(' ').nth(1).unwrap().parse().unwrap()
 }
 
 #[test]

@@ -15,8 +15,8 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, mock_router::Connections,
-    spawn, stage_hf,
+    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, library_file,
+    mock_router::Connections, process::alive, spawn, stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -507,7 +507,7 @@ fn another_protocol_is_refused_at_hello() {
 fn a_refused_plugin_is_said_at_hello() {
     let sandbox = Sandbox::new();
     let dir = folder(&sandbox);
-    std::fs::remove_file(dir.join("libopenclaw_huggingface.so")).unwrap();
+    std::fs::remove_file(dir.join(library_file("openclaw_huggingface"))).unwrap();
     let mut bridge = Resident::start(&dir, &[], &[]);
     let hello = bridge.next_line(Duration::from_secs(10));
     assert_eq!(hello["error"]["code"], "plugin_unavailable", "{hello}");
@@ -621,24 +621,11 @@ fn the_parent_killed_leaves_no_bridge_behind() {
     parent.kill().unwrap();
     parent.wait().unwrap();
     let killed = Instant::now();
-    // SAFETY: signal 0 only asks whether the process exists.
-    let alive = || unsafe { libc::kill(pid, 0) } == 0 && !zombie(pid);
-    while alive() {
+    while alive(pid) {
         assert!(
             killed.elapsed() < Duration::from_secs(1),
             "the bridge outlived its parent"
         );
         std::thread::sleep(Duration::from_millis(5));
     }
-}
-
-/// Whether `pid` has exited but not been reaped (its parent is gone; init reaps it soon).
-fn zombie(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|stat| {
-            stat.split(") ")
-                .nth(1)
-                .is_some_and(|rest| rest.starts_with('Z'))
-        })
-        .unwrap_or(true)
 }

@@ -220,7 +220,7 @@ test("a folder without this platform's binaries names the platform", async () =>
   assert.equal(message.errorCode, "platform_unsupported");
   assert.equal(
     message.errorMessage,
-    `Hugging Face: this Hugging Face plugin has no binaries for ${entry.PLATFORM} (it has: plan9-mips); install the package built for ${entry.PLATFORM}`,
+    `Hugging Face: this Hugging Face plugin has no binaries for ${entry.PLATFORM} (it has: plan9-mips); install the archive built for it: openclaw-huggingface-${manifest.version}-${entry.PLATFORM}.tgz`,
   );
 });
 

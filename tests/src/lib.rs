@@ -10,6 +10,7 @@
 pub mod measure;
 pub mod mock_router;
 pub mod openclaw;
+pub mod process;
 pub mod sandbox;
 pub mod tls_proxy;
 

@@ -55,6 +55,21 @@ pub fn assemble_folder(dir: &Path) -> PathBuf {
     folder
 }
 
+/// Assembles the folder from this build into `dir` and packs its release archive and
+/// `SHA256SUMS` into `dir/dist`, as `cargo xtask dist --archive` does; `mtime` stands for
+/// `SOURCE_DATE_EPOCH`.
+pub fn pack_archive(dir: &Path, mtime: u64) -> xtask::archive::Packed {
+    let folder = assemble_folder(dir);
+    let packed = xtask::archive::pack(&folder, &dir.join("dist"), mtime)
+        .unwrap_or_else(|err| panic!("packing the release archive: {err}"));
+    assert_eq!(
+        packed.archives.len(),
+        1,
+        "one platform built, one archive: {packed:?}"
+    );
+    packed
+}
+
 /// The provider bridge of this platform in an assembled (or installed) plugin folder.
 pub fn bridge_in(folder: &Path) -> PathBuf {
     folder

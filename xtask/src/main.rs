@@ -1,5 +1,7 @@
-//! `cargo xtask dist [--out DIR]`: builds the release plugin and bridge and assembles the
-//! distributable folder (default `target/dist/huggingface`). See `xtask::assemble`.
+//! `cargo xtask dist [--out DIR] [--archive] [--target TRIPLE]...`: builds the release plugin
+//! and bridge and assembles the distributable folder (default `target/dist/huggingface`); with
+//! `--archive`, also one `openclaw-huggingface-<version>-<os>-<arch>.tgz` per target and
+//! `SHA256SUMS` beside it. See `xtask::dist`.
 //!
 //! `xtask manifest DIR`: writes `DIR/openclaw.plugin.json` for the plugin library built in `DIR`
 //! (the cargo runner does this after each build, so `cargo run` finds the fresh plugin).
@@ -8,7 +10,6 @@ use std::{path::PathBuf, process::ExitCode};
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let mut out = None;
     match args.next().as_deref() {
         Some("dist") => {}
         Some("manifest") => {
@@ -16,57 +17,49 @@ fn main() -> ExitCode {
                 return usage();
             };
             let library = dir.join(xtask::library_file());
-            return match xtask::write_manifest(&library, &dir.join(xtask::MANIFEST)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::FAILURE
-                }
-            };
+            return finish(xtask::write_manifest(&library, &dir.join(xtask::MANIFEST)));
         }
         _ => return usage(),
     }
+    let mut options = xtask::dist::Options::default();
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next()) {
-            ("--out", Some(dir)) => out = Some(PathBuf::from(dir)),
+        match arg.as_str() {
+            "--archive" => options.archive = true,
+            "--out" | "--target" => {
+                let Some(value) = args.next() else {
+                    return usage();
+                };
+                if arg == "--out" {
+                    options.folder = Some(PathBuf::from(value));
+                } else {
+                    options.targets.push(value);
+                }
+            }
             _ => return usage(),
         }
     }
-    let root = xtask::workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    eprintln!("building the release plugin and bridge…");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let built = std::process::Command::new(cargo)
-        .current_dir(&root)
-        .args([
-            "build",
-            "--release",
-            "-p",
-            "openclaw-huggingface",
-            "-p",
-            "openclaw-provider-bridge",
-        ])
-        .status();
-    if !matches!(built, Ok(status) if status.success()) {
-        eprintln!("error: the release build failed");
-        return ExitCode::FAILURE;
-    }
-    let folder = out.unwrap_or_else(|| target.join("dist/huggingface"));
-    match xtask::assemble(&target.join("release"), &folder, false) {
-        Ok(assembled) => {
-            for (name, size) in &assembled.files {
-                eprintln!("  {name:<40} {:>8.1} KiB", *size as f64 / 1024.0);
-            }
-            eprintln!(
-                "  {:<40} {:>8.1} MiB",
-                "total",
-                assembled.total_bytes() as f64 / (1024.0 * 1024.0)
-            );
-            println!("{}", assembled.folder.display());
-            ExitCode::SUCCESS
+    finish(xtask::dist::run(&options).map(|report| {
+        let assembled = &report.assembled;
+        for (name, size) in &assembled.files {
+            eprintln!("  {name:<76} {:>8.1} KiB", *size as f64 / 1024.0);
         }
+        eprintln!(
+            "  {:<76} {:>8.1} MiB",
+            "total",
+            assembled.total_bytes() as f64 / (1024.0 * 1024.0)
+        );
+        println!("{}", assembled.folder.display());
+        if let Some(packed) = &report.packed {
+            for archive in packed.archives.iter().chain([&packed.checksums]) {
+                println!("{}", archive.display());
+            }
+        }
+    }))
+}
+
+fn finish(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
@@ -75,6 +68,8 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: cargo xtask dist [--out DIR] | cargo xtask manifest DIR");
+    eprintln!(
+        "usage: cargo xtask dist [--out DIR] [--archive] [--target TRIPLE]... | cargo xtask manifest DIR"
+    );
     ExitCode::from(2)
 }

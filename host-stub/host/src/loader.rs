@@ -2,8 +2,12 @@
 //! header, version and layout checks. This and the plugin's FFI shell are the only places that
 //! touch abi_stable's loading machinery.
 //!
+//! Before `dlopen`, the file's headers are checked ([`image`]): ELF or Mach-O, this CPU's, whole.
+//!
 //! abi_stable's own `RootModule::load_from_file` is not used: it caches one module per interface
 //! type for the whole process, so a second plugin file would silently yield the first plugin.
+
+mod image;
 
 use std::path::Path;
 
@@ -94,42 +98,11 @@ pub fn load_module(path: &Path) -> Result<ProviderModuleRef, LoadError> {
     Ok(module)
 }
 
-/// Checks that the file is a whole ELF shared object: `dlopen` maps segments that extend past
-/// the end of a truncated file, and the first call into the missing part kills the process
-/// (SIGBUS). Only the headers are read.
-#[cfg(target_os = "linux")]
+/// Refuses, before `dlopen` maps it, a file that is not a whole shared library for this machine
+/// (see [`image`]).
 fn check_image(path: &Path) -> Result<(), LoadError> {
-    use object::{Object, ObjectKind, ObjectSegment, read::ReadCache};
-
-    let not_a_library = |why: String| LoadError::NotALibrary(format!("{}: {why}", path.display()));
-    let file = std::fs::File::open(path).map_err(|err| not_a_library(err.to_string()))?;
-    let length = file
-        .metadata()
-        .map_err(|err| not_a_library(err.to_string()))?
-        .len();
-    let cache = ReadCache::new(file);
-    let image = object::File::parse(&cache).map_err(|err| not_a_library(err.to_string()))?;
-    if image.kind() != ObjectKind::Dynamic {
-        return Err(not_a_library(format!(
-            "an ELF file of kind {:?}",
-            image.kind()
-        )));
-    }
-    for segment in image.segments() {
-        let (offset, size) = segment.file_range();
-        if offset.saturating_add(size) > length {
-            return Err(not_a_library(format!(
-                "truncated: a segment ends at byte {} of a {length}-byte file",
-                offset.saturating_add(size)
-            )));
-        }
-    }
-    Ok(())
-}
-
-#[cfg(not(target_os = "linux"))]
-fn check_image(_path: &Path) -> Result<(), LoadError> {
-    Ok(())
+    image::check(path, image::Machine::this())
+        .map_err(|why| LoadError::NotALibrary(format!("{}: {why}", path.display())))
 }
 
 fn describe_library_error(err: LibraryError) -> LoadError {
