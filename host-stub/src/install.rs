@@ -3,7 +3,8 @@
 //!
 //! Only the files that make up a plugin are copied — the manifest, the library and the provider
 //! bridge beside it (for a folder shipped for several platforms, its whole binaries directory),
-//! and the OpenClaw entry (`package.json` and the modules it lists) when present — so
+//! the OpenClaw entry (`package.json` and the modules it lists) and the licence texts when
+//! present — so
 //! installing from a build directory does not drag the build along, and what is installed is a
 //! complete folder that real OpenClaw can run too.
 
@@ -86,6 +87,7 @@ pub fn install_plugin(
         }
     }
     files.extend(openclaw_entry_files(&source_dir)?);
+    files.extend(licence_files(&source_dir)?);
 
     std::fs::create_dir_all(extensions_dir)
         .with_context(|| format!("cannot create {}", extensions_dir.display()))?;
@@ -127,6 +129,31 @@ fn files_under(dir: &Path, relative: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
+/// A `package.json` is a page of JSON; more is not one.
+const MAX_PACKAGE_BYTES: u64 = 1024 * 1024;
+
+/// The licence texts at the folder's top level (`LICENSE`, `LICENSE-MIT`, `COPYING`, …): they
+/// travel with the code they licence.
+fn licence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let entries =
+        std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let licence = name.to_str().is_some_and(|name| {
+            ["LICENSE", "LICENCE", "COPYING", "NOTICE"]
+                .iter()
+                .any(|prefix| name.starts_with(prefix))
+        });
+        if licence && entry.file_type()?.is_file() {
+            found.push(PathBuf::from(name));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
 /// `package.json` and the entry modules it lists under `openclaw.extensions`, if the folder has
 /// an OpenClaw half.
 fn openclaw_entry_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -134,8 +161,7 @@ fn openclaw_entry_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     if !package.is_file() {
         return Ok(Vec::new());
     }
-    let text = std::fs::read_to_string(&package)
-        .with_context(|| format!("cannot read {}", package.display()))?;
+    let text = provider_host::bounded::read_text(&package, MAX_PACKAGE_BYTES)?;
     let document: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not valid JSON", package.display()))?;
     let mut files = vec![PathBuf::from("package.json")];

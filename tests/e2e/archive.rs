@@ -134,6 +134,14 @@ fn an_installed_host_stub_installs_the_plugin_from_the_unpacked_archive() {
     let plugin = &listing["plugins"][0];
     assert_eq!(plugin["id"], "huggingface", "{listing}");
     assert_eq!(plugin["origin"], "state-dir");
+    // The licences travel with the code they licence.
+    let installed_dir = std::path::PathBuf::from(plugin["dir"].as_str().unwrap());
+    for licence in ["LICENSE-MIT", "LICENSE-APACHE"] {
+        assert!(
+            installed_dir.join(licence).is_file(),
+            "{licence} not installed"
+        );
+    }
     let models = run(&sandbox, &host_stub, &["models", "list", "--json"]);
     assert!(
         models.ok().contains("huggingface/deepseek-ai/DeepSeek-R1"),
