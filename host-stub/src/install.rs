@@ -4,9 +4,8 @@
 //! Only the files that make up a plugin are copied — the manifest, the library and the provider
 //! bridge beside it (for a folder shipped for several platforms, its whole binaries directory),
 //! the OpenClaw entry (`package.json` and the modules it lists) and the licence texts when
-//! present — so
-//! installing from a build directory does not drag the build along, and what is installed is a
-//! complete folder that real OpenClaw can run too.
+//! present — so installing from a build directory does not drag the build along, and what is
+//! installed is a complete folder that real OpenClaw can run too.
 
 use std::path::{Path, PathBuf};
 
