@@ -4,8 +4,9 @@
 //!
 //! Each call carries the resolved model's upstreams as the catalog (`models.json`) lists them,
 //! in the provider config's `upstreams` key (`{"model": "<org>/<model>", "providers": [<the
-//! row's providers>]}`), so a plugin can choose among them without fetching its catalog; the key
-//! is left out when the catalog knows none.
+//! row's providers>]}`, an empty list when the catalog knows none), so a plugin can choose
+//! among them without fetching its catalog — which a process that ends with the chat would
+//! fetch in vain.
 //!
 //! Fallback rules: the next candidate is tried after a refused credential, a missing permission,
 //! exhausted credits, a rate limit (after the plugin's own retries), an upstream failure, a
@@ -266,15 +267,16 @@ fn try_model(
         .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
     let mut settings = ProviderSettings::read(&host.config, plugin.id());
     let base_model = resolved.base_model_id.as_str();
-    if let Some(row) = current
+    let providers = current
         .models
         .iter()
-        .find(|row| row.id == base_model && !row.providers.is_empty())
-        && let Some(config) = settings.provider_config.as_object_mut()
-    {
+        .find(|row| row.id == base_model)
+        .map(|row| row.providers.as_slice())
+        .unwrap_or_default();
+    if let Some(config) = settings.provider_config.as_object_mut() {
         config.insert(
             "upstreams".into(),
-            serde_json::json!({"model": base_model, "providers": row.providers}),
+            serde_json::json!({"model": base_model, "providers": providers}),
         );
     }
     let context =

@@ -83,9 +83,10 @@ impl RoutingPolicy {
 
 /// The provider config's `upstreams` key: the upstreams of the model a host resolved, as its
 /// catalog lists them (host-stub sends its `models.json` row's `providers`), so the plugin need
-/// not fetch the catalog itself. `model` is the model id without a policy; entries use the
-/// catalog row's names (`name`, `status`, `supportsTools`, `supportsStructuredOutput`,
-/// `throughput`, `firstTokenLatencyMs`, `contextLength`, `pricing.{input,output}`).
+/// not fetch the catalog itself; an empty list says the host knows none (and the plugin then
+/// fetches nothing either). `model` is the model id without a policy; entries use the catalog
+/// row's names (`name`, `status`, `supportsTools`, `supportsStructuredOutput`, `throughput`,
+/// `firstTokenLatencyMs`, `contextLength`, `pricing.{input,output}`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostUpstreams {
     pub model: String,

@@ -7,9 +7,10 @@
 //! unless set otherwise — with a notice naming it. A ref with a suffix is never changed;
 //! nothing changes when every upstream is capable, when none is, or when there is no data.
 //!
-//! The data: the model's upstreams the host passed for this call ([`HostUpstreams`]), else the
-//! live catalog this process keeps ([`live`]) — and when that is missing or old, a refresh in
-//! the background with this call's credential, for later calls (this one does not wait).
+//! The data: the model's upstreams the host passed for this call ([`HostUpstreams`]; a host
+//! that passes them speaks for the model, an empty list meaning it knows none), else the live
+//! catalog this process keeps ([`live`]) — and when that is missing or old, a refresh in the
+//! background with this call's credential, for later calls (this one does not wait).
 //!
 //! The catalog does not know which upstreams the user enabled: when the pinned one is refused
 //! as not available (403), the request goes once more without the pin, before any output, with
@@ -87,9 +88,9 @@ pub struct Pinned {
 }
 
 /// The model's upstreams for `base` (a model id without a policy) at the router `base_url`,
-/// without those this process found unavailable: from the host, else from the kept catalog.
-/// When the kept catalog is missing or old and `refresh_with` is given, a refresh starts in the
-/// background with that context.
+/// without those this process found unavailable: from the host when it passed them for this
+/// model, else from the kept catalog. When the kept catalog is used and is missing or old and
+/// `refresh_with` is given, a refresh starts in the background with that context.
 pub fn upstreams(
     settings: &ChatSettings,
     base_url: &str,
@@ -99,7 +100,7 @@ pub fn upstreams(
     let from_host = settings
         .host_upstreams
         .as_ref()
-        .filter(|host| host.model == base && !host.providers.is_empty())
+        .filter(|host| host.model == base)
         .map(|host| host.providers.clone());
     let providers = match from_host {
         Some(providers) => providers,
