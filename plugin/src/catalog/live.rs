@@ -154,7 +154,12 @@ pub fn refresh_in_background(context: CallContext) {
     };
     runtime.spawn(async move {
         // The catalog is kept by `discover` itself when it succeeds.
-        let result = super::discover(&context, super::DEFAULT_MAX_BODY_BYTES).await;
+        let result = super::discover_in(
+            runtime::Pool::Background,
+            &context,
+            super::DEFAULT_MAX_BODY_BYTES,
+        )
+        .await;
         if let Err(error) = &result {
             log::debug!("refreshing the catalog in the background failed: {error}");
         }

@@ -95,7 +95,13 @@ fn built_in(reason: &str) -> Catalog {
 
 /// `GET {base}/models` with the token, read under the cap, parsed and projected; the result is
 /// also kept ([`live::remember`]).
-pub(crate) async fn discover(
+async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, ProviderError> {
+    discover_in(runtime::Pool::Calls, context, cap).await
+}
+
+/// [`discover`] over connections of the given pool.
+pub(crate) async fn discover_in(
+    pool: runtime::Pool,
     context: &CallContext,
     cap: u64,
 ) -> Result<Vec<ModelInfo>, ProviderError> {
@@ -112,7 +118,7 @@ pub(crate) async fn discover(
     if let Some(secret) = secret {
         http::check_token(secret)?;
     }
-    let client = runtime::http_client(deadlines.connect, &url)?;
+    let client = runtime::http_client_in(pool, deadlines.connect, &url)?;
     let mut request = client
         .get(url.clone())
         .header(reqwest::header::USER_AGENT, crate::host_log::user_agent())
