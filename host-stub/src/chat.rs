@@ -2,6 +2,12 @@
 //! primary), which fallbacks (`agents.defaults.model.fallbacks`), and the pull loop that hands
 //! each event to a [`ChatSink`] as it arrives.
 //!
+//! Each call carries the resolved model's upstreams as the catalog (`models.json`) lists them,
+//! in the provider config's `upstreams` key (`{"model": "<org>/<model>", "providers": [<the
+//! row's providers>]}`, an empty list when the catalog knows none), so a plugin can choose
+//! among them without fetching its catalog — which a process that ends with the chat would
+//! fetch in vain.
+//!
 //! Fallback rules: the next candidate is tried after a refused credential, a missing permission,
 //! exhausted credits, a rate limit (after the plugin's own retries), an upstream failure, a
 //! timeout, a network failure, or a model the service does not know or serve — never after a
@@ -32,6 +38,10 @@ pub struct ChatOptions {
     pub prompt: String,
     /// Stream the answer (default) or fetch it in one piece.
     pub stream: bool,
+    /// Tool definitions (OpenAI's shape), passed through.
+    pub tools: Option<Vec<serde_json::Value>>,
+    /// The response format (OpenAI's shape), passed through.
+    pub response_format: Option<serde_json::Value>,
 }
 
 /// Where the events of a chat go as they arrive.
@@ -245,7 +255,8 @@ fn try_model(
             format!("no provider plugin '{provider}' is loaded (for {reference}); `host-stub plugins list` shows what is"),
         )
     })?;
-    let known = catalog::known_models(&catalog::current(host, plugin).models);
+    let current = catalog::current(host, plugin);
+    let known = catalog::known_models(&current.models);
     let resolved = plugin.resolve_ref(reference, &known)?;
     for warning in resolved.warnings.iter() {
         sink.notice(warning);
@@ -254,7 +265,20 @@ fn try_model(
     let credential = host
         .credential(plugin, None)
         .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
-    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let mut settings = ProviderSettings::read(&host.config, plugin.id());
+    let base_model = resolved.base_model_id.as_str();
+    let providers = current
+        .models
+        .iter()
+        .find(|row| row.id == base_model)
+        .map(|row| row.providers.as_slice())
+        .unwrap_or_default();
+    if let Some(config) = settings.provider_config.as_object_mut() {
+        config.insert(
+            "upstreams".into(),
+            serde_json::json!({"model": base_model, "providers": providers}),
+        );
+    }
     let context =
         settings.call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
     let mut messages = Vec::new();
@@ -265,6 +289,8 @@ fn try_model(
     let request = ChatRequest {
         model: model_ref.clone(),
         messages,
+        tools: options.tools.clone(),
+        response_format: options.response_format.clone(),
         ..ChatRequest::default()
     };
     let request_json = serde_json::to_string(&request)

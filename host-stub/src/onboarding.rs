@@ -4,8 +4,12 @@
 //! changes nothing, a different key replaces the stored one and says so.
 //!
 //! Where a new key comes from, in order (non-interactive): the plugin's flag, its environment
-//! variables in their order, an existing profile. In `ref` secret mode the profile stores the
-//! name of the environment variable holding the key instead of the key.
+//! variables in their order, an existing profile, the plugin's token file (where the provider's
+//! own login tool, `hf auth login` for Hugging Face, leaves one). In `ref` secret mode the
+//! profile stores the name of the environment variable holding the key instead of the key. A key
+//! from the token file is used from there and never copied into the profile store: such tokens
+//! may be short-lived and renewed in that file, and a copy would go stale (the credential order
+//! reaches the file whenever no profile holds a key).
 
 use openclaw_provider_abi::{
     AccountInfo, AuthMethod, OnboardingRequest, ProviderError, Secret, SecretInputMode, Timeouts,
@@ -39,6 +43,10 @@ pub enum KeySource {
     Profile {
         profile: String,
     },
+    /// The plugin's token file: used from there, nothing stored.
+    File {
+        path: String,
+    },
 }
 
 impl std::fmt::Display for KeySource {
@@ -48,6 +56,7 @@ impl std::fmt::Display for KeySource {
             Self::Env { variable } => write!(f, "${variable}"),
             Self::Prompt => f.write_str("the prompt"),
             Self::Profile { profile } => write!(f, "the stored profile {profile}"),
+            Self::File { path } => write!(f, "the token file {path}"),
         }
     }
 }
@@ -119,12 +128,43 @@ pub fn env_var_choices(method: &AuthMethod) -> String {
 
 /// The ways to give a key, for the message when none was given.
 pub fn ways_to_give_a_key(method: &AuthMethod) -> String {
+    let file = credentials::credential_file(method)
+        .map(|path| {
+            format!(
+                ", or log in with the provider's own tool so that {} holds a token",
+                path.display()
+            )
+        })
+        .unwrap_or_default();
     format!(
-        "no {} given: pass {}, or set {}, or onboard interactively once to store a profile",
+        "no {} given: pass {}, or set {}{file}, or onboard interactively once to store a profile",
         method.label,
         method.cli_option,
         env_var_choices(method)
     )
+}
+
+/// The key in the plugin's token file, if it holds a usable one.
+pub fn key_from_token_file(method: &AuthMethod) -> Option<KeyChoice> {
+    credentials::sources(
+        method,
+        &Lookup {
+            explicit: None,
+            profiles: &[],
+            configured: None,
+        },
+    )
+    .filter(|candidate| matches!(candidate.source, CredentialSource::File { .. }))
+    .find_map(credentials::Candidate::into_credential)
+    .map(|credential| KeyChoice {
+        source: KeySource::File {
+            path: match &credential.source {
+                CredentialSource::File { path } => path.display().to_string(),
+                other => other.to_string(),
+            },
+        },
+        secret: credential.secret,
+    })
 }
 
 /// The key given with the method's flag.
@@ -144,7 +184,7 @@ pub fn choose_key_from_flag(
 }
 
 /// Picks the key for a non-interactive run: the flag, else the environment, else an existing
-/// profile (which is then left as it is).
+/// profile (which is then left as it is), else the token file (used from there).
 pub fn choose_key(
     host: &Host,
     method: &AuthMethod,
@@ -196,7 +236,7 @@ pub fn choose_key(
             source: KeySource::Profile { profile },
         });
     }
-    Err(OnboardError::Input(ways_to_give_a_key(method)))
+    key_from_token_file(method).ok_or_else(|| OnboardError::Input(ways_to_give_a_key(method)))
 }
 
 /// What to apply.
@@ -296,6 +336,8 @@ pub fn apply(
     };
 
     let key_env_var = match (plan.secret_mode, &plan.key.source) {
+        // Nothing is stored for a key used from its file, in either mode.
+        (_, KeySource::File { .. }) => None,
         (SecretInputMode::REF, KeySource::Env { variable }) => Some(variable.clone()),
         (SecretInputMode::REF, KeySource::Profile { .. }) => None,
         (SecretInputMode::REF, _) => {
@@ -336,7 +378,7 @@ pub fn apply(
     let provider = result.profile.provider_id.to_string();
     let profile_id = result.profile.profile_id.to_string();
     let (profile_changed, replaced_key) = match &plan.key.source {
-        KeySource::Profile { .. } => (false, None),
+        KeySource::Profile { .. } | KeySource::File { .. } => (false, None),
         _ => {
             let stored = match &key_env_var {
                 Some(variable) => StoredKey::EnvRef(variable.clone()),

@@ -1,19 +1,23 @@
 //! Turning what the router (or the Hub) answered into a [`ProviderError`] a person can act on.
 //!
 //! Error bodies come in several shapes: `{"error":"…"}` (Hub and auth layer),
-//! `{"error":{"message","type","code"}}` (router validation, OpenAI-compatible upstreams),
-//! `{"error":["…"]}`, `{"message":"…"}`, `{"detail":"…"}`, plain text, and the `X-Error-Message`
-//! header. Whatever the shape, the code comes from the status (and, for 400, the upstream code),
-//! and the message says what to do. Upstream text is quoted through
-//! [`crate::outside_text::quote`]: one short line, escaped, scrubbed of anything like a token.
+//! `{"error":{"message","type","code","param"}}` (router validation, OpenAI-compatible
+//! upstreams, `error_type` for the router's unsupported-parameter refusal), `{"error":["…"]}`,
+//! `{"message":"…"}`, `{"detail":"…"}`, plain text, and the `X-Error-Message` header. This module
+//! reads them; [`advice`] decides the code from the status and what the service said, and
+//! writes the message that says what to do, as precisely as what the caller knows allows
+//! ([`Known`]: the model's upstreams, close model ids, the billed organisation, whether the token
+//! is a `hf auth login` one). Upstream text is quoted through [`crate::outside_text::quote`]: one
+//! short line, escaped, scrubbed of anything like a token.
 
-use openclaw_provider_abi::{ErrorCode, ProviderError};
+mod advice;
+
+use openclaw_provider_abi::{ModelProvider, ProviderError};
 use serde_json::Value;
 
-use crate::{
-    identity::{REQUIRED_PERMISSION, REQUIRED_PERMISSION_LABEL, TOKEN_URL},
-    outside_text::quote,
-};
+use crate::outside_text::quote;
+
+pub use self::advice::{Refusal, refused_upstream};
 
 /// Where token permissions are edited.
 pub const TOKEN_SETTINGS_URL: &str = "https://huggingface.co/settings/tokens";
@@ -29,8 +33,23 @@ pub enum Operation<'a> {
     Discovery,
     /// Checking a token.
     Validation,
-    /// A chat request for this model id.
+    /// A chat request for this model id (as sent, policy suffix included).
     Chat { model: &'a str },
+}
+
+/// What the caller knows beyond the answer itself, for advice that names names. All optional:
+/// [`Known::default`] gives the generic advice.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Known<'a> {
+    /// The model's upstreams, from catalog data, when there is some (upstreams this process
+    /// found unavailable already left out).
+    pub upstreams: &'a [ModelProvider],
+    /// Model ids close to the one asked for (see [`crate::suggest`]).
+    pub similar: &'a [String],
+    /// The organisation the request bills (`billTo`).
+    pub bill_to: Option<&'a str>,
+    /// The token is a `hf auth login` token, kept fresh from the Hugging Face token file.
+    pub login_token: bool,
 }
 
 /// What an error body said, in whatever shape it came.
@@ -39,6 +58,8 @@ pub struct UpstreamError {
     pub message: Option<String>,
     pub kind: Option<String>,
     pub code: Option<String>,
+    /// The parameter(s) refused (`error.param`), as the service wrote them.
+    pub param: Option<String>,
 }
 
 /// Reads an error body: JSON in any of the known shapes, else the text itself.
@@ -68,8 +89,11 @@ pub fn from_json(json: &Value) -> UpstreamError {
             found.message = ["message", "detail"]
                 .iter()
                 .find_map(|key| object.get(*key).and_then(text));
-            found.kind = object.get("type").and_then(text);
+            found.kind = ["type", "error_type"]
+                .iter()
+                .find_map(|key| object.get(*key).and_then(text));
             found.code = object.get("code").and_then(scalar);
+            found.param = object.get("param").and_then(text);
         }
         Some(Value::Array(items)) => {
             let joined: Vec<String> = items.iter().filter_map(text).collect();
@@ -84,6 +108,9 @@ pub fn from_json(json: &Value) -> UpstreamError {
     }
     if found.kind.is_none() {
         found.kind = json.get("error_type").and_then(text);
+    }
+    if found.param.is_none() {
+        found.param = json.get("param").and_then(text);
     }
     if found.message.is_none() && !json.is_null() {
         found.message = Some(json.to_string());
@@ -119,12 +146,24 @@ pub fn json_failure(err: &serde_json::Error) -> String {
     format!("{what} at line {} column {}", err.line(), err.column())
 }
 
-/// The error for a non-success HTTP response.
+/// The error for a non-success HTTP response, with generic advice.
 pub fn from_response(
     status: u16,
     headers: &reqwest::header::HeaderMap,
     body: &[u8],
     operation: Operation<'_>,
+    secret: Option<&str>,
+) -> ProviderError {
+    from_response_with(status, headers, body, operation, &Known::default(), secret)
+}
+
+/// The error for a non-success HTTP response, with advice as precise as `known` allows.
+pub fn from_response_with(
+    status: u16,
+    headers: &reqwest::header::HeaderMap,
+    body: &[u8],
+    operation: Operation<'_>,
+    known: &Known<'_>,
     secret: Option<&str>,
 ) -> ProviderError {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
@@ -137,7 +176,9 @@ pub fn from_response(
     }
     let retry_after = header("retry-after")
         .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()));
-    let mut error = classify(status, &upstream, operation, secret).with_status(status);
+    let serving = header("x-inference-provider");
+    let (error, refusal) = advice::classify(status, &upstream, operation, known, serving, secret);
+    let mut error = error.with_status(status);
     if matches!(status, 429 | 500..=599)
         && let Some(millis) = retry_after
     {
@@ -148,11 +189,15 @@ pub fn from_response(
         ("upstream_code", upstream.code.as_deref()),
         ("upstream_type", upstream.kind.as_deref()),
         ("request_id", header("x-request-id")),
-        ("serving_provider", header("x-inference-provider")),
+        ("serving_provider", serving),
+        ("param", upstream.param.as_deref()),
     ] {
         if let Some(value) = value {
             details.insert(key.into(), Value::String(quote(value, secret)));
         }
+    }
+    if let Some(refusal) = refusal {
+        refusal.describe(&mut details, secret);
     }
     if !details.is_empty() {
         error = error.with_details(&Value::Object(details));
@@ -160,114 +205,10 @@ pub fn from_response(
     error
 }
 
-fn classify(
-    status: u16,
-    upstream: &UpstreamError,
-    operation: Operation<'_>,
-    secret: Option<&str>,
-) -> ProviderError {
-    let said = upstream
-        .message
-        .as_deref()
-        .map(|m| format!(" (the service said: {})", quote(m, secret)))
-        .unwrap_or_default();
-    let lower = upstream.message.as_deref().unwrap_or("").to_lowercase();
-    let model = match operation {
-        Operation::Chat { model } => Some(model),
-        _ => None,
-    };
-    let model_not_supported = upstream.code.as_deref() == Some("model_not_supported")
-        || lower.contains("not supported by any provider");
-    match status {
-        401 => ProviderError::new(
-            ErrorCode::UNAUTHORIZED,
-            format!(
-                "Hugging Face rejected the token{said}. Check that it is still valid at \
-                 {TOKEN_SETTINGS_URL} and onboard again with a working one."
-            ),
-        ),
-        403 if lower.contains("access")
-            && lower.contains("model")
-            && !lower.contains("permission") =>
-        {
-            ProviderError::new(
-                ErrorCode::FORBIDDEN,
-                format!(
-                    "the token may not use this model{said}. If the model is gated, accept its \
-                     terms on its Hugging Face page."
-                ),
-            )
-        }
-        403 => ProviderError::new(
-            ErrorCode::FORBIDDEN,
-            format!(
-                "the token lacks the \"{REQUIRED_PERMISSION_LABEL}\" permission \
-                 ({REQUIRED_PERMISSION}){said}. Add it to the token at {TOKEN_SETTINGS_URL}, or \
-                 create a fine-grained token with it: {TOKEN_URL}"
-            ),
-        ),
-        402 => ProviderError::new(
-            ErrorCode::PAYMENT_REQUIRED,
-            format!(
-                "your Hugging Face credits for Inference Providers are used up{said}. Add credits \
-                 or upgrade at {BILLING_URL}."
-            ),
-        ),
-        400 if model_not_supported => ProviderError::new(
-            ErrorCode::MODEL_NOT_SUPPORTED,
-            format!(
-                "{} is not served by any inference provider you have enabled{said}. \
-                 `models list --refresh` shows what the router serves; enable providers at \
-                 {PROVIDER_SETTINGS_URL}.",
-                model
-                    .map(|m| format!("model {m}"))
-                    .unwrap_or_else(|| "the model".into())
-            ),
-        ),
-        404 if model.is_some() => ProviderError::new(
-            ErrorCode::MODEL_NOT_FOUND,
-            format!(
-                "model {} was not found{said}. `models list --refresh` shows the models the \
-                 router serves.",
-                model.unwrap_or_default()
-            ),
-        ),
-        404 => ProviderError::new(
-            ErrorCode::INVALID_RESPONSE,
-            format!(
-                "{} was not found at the configured base URL{said}; check \
-                 models.providers.huggingface.baseUrl.",
-                match operation {
-                    Operation::Discovery => "the model list",
-                    _ => "the endpoint",
-                }
-            ),
-        ),
-        429 => ProviderError::new(
-            ErrorCode::RATE_LIMITED,
-            format!("Hugging Face is rate-limiting these requests{said}; wait and try again."),
-        ),
-        500..=599 => ProviderError::new(
-            ErrorCode::UPSTREAM,
-            format!(
-                "the inference service failed{said}; try again, or pick another provider \
-                 with a `:<provider>` suffix."
-            ),
-        ),
-        400..=499 => ProviderError::new(
-            ErrorCode::INVALID_REQUEST,
-            format!("the request was refused{said}."),
-        ),
-        _ => ProviderError::new(
-            ErrorCode::INVALID_RESPONSE,
-            format!("unexpected HTTP {status} from the service{said}."),
-        ),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openclaw_provider_abi::ErrorCode;
     use reqwest::header::{HeaderMap, HeaderValue};
 
     fn fixture(name: &str) -> Vec<u8> {

@@ -76,7 +76,7 @@ extern "C" fn resolve_ref(
     known_models: RSlice<'_, ModelInfo>,
 ) -> RResult<ResolvedModel, ProviderError> {
     guard("resolve_ref", || {
-        refs::resolve(reference.as_str(), known_models.as_slice())
+        refs::resolve_for_host(reference.as_str(), known_models.as_slice())
     })
 }
 

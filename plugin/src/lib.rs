@@ -6,7 +6,8 @@
 //! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]) and the onboarding hooks
 //! ([`onboarding`]), warm connections ahead of chat ([`warm`]), over the plugin's own
 //! runtime, settings and HTTP plumbing ([`runtime`], [`settings`], [`http`], [`errors`],
-//! [`outside_text`], [`environment`]). The same code is also an `rlib`, so
+//! [`outside_text`], [`environment`]), `hf auth login` tokens kept fresh ([`oauth`]) and
+//! "did you mean" for unknown model ids ([`suggest`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
 
 pub mod catalog;
@@ -17,9 +18,11 @@ pub mod ffi;
 pub mod host_log;
 pub mod http;
 pub mod identity;
+pub mod oauth;
 pub mod onboarding;
 pub mod outside_text;
 pub mod refs;
 pub mod runtime;
 pub mod settings;
+pub mod suggest;
 pub mod warm;

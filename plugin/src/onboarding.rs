@@ -1,7 +1,15 @@
 //! The onboarding hooks: checking a token against the Hub (`GET {HF_ENDPOINT}/api/whoami-v2`:
-//! whose token it is, and whether it may make calls to Inference Providers), and what
-//! onboarding changes — the profile to store, a config patch, the default model, notes. The
-//! host applies the result; nothing here writes a file.
+//! whose token it is, and whether it may make calls to Inference Providers — billed to the
+//! organisation `billTo` names, when it names one), and what onboarding changes — the profile to
+//! store, a config patch, the default model, notes. The host applies the result; nothing here
+//! writes a file (a `hf auth login` token about to expire is refreshed first, see
+//! [`crate::oauth`]).
+//!
+//! Whether a token may bill an organisation is read as Hugging Face's own tools read it: the
+//! account must be a member (`orgs[]`), the organisation able to pay (`canPay`), the member not
+//! read-only (`roleInOrg`), and a fine-grained token must hold "Make calls to Inference
+//! Providers" scoped to that organisation (`auth.accessToken.fineGrained.scoped[]`). The Hub
+//! decides in the end; a refusal it can foresee is said before anything is stored.
 
 use std::time::Duration;
 
@@ -44,12 +52,15 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         .into_option()
         .ok_or_else(|| ProviderError::new(ErrorCode::INVALID_REQUEST, "no token to validate"))?;
     http::check_token(&secret)?;
+    let bill_to = crate::settings::ChatSettings::for_call(context)?.bill_to;
     if let Some(switch) = environment::offline_switch() {
         return Err(ProviderError::new(
             ErrorCode::OFFLINE,
             format!("{switch} is set, so the token was not checked"),
         ));
     }
+    let checked = crate::oauth::check(&secret);
+    let secret = checked.token;
     let hub = http::checked_url(&environment::hub_endpoint())?;
     let url = http::endpoint(&hub, "api/whoami-v2")?;
     let deadlines = Deadlines::from_timeouts(&context.timeouts, VALIDATION_DEADLINES);
@@ -66,21 +77,33 @@ pub fn validate(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         let body =
             http::read_body_capped(response, 1024 * 1024, None, &deadlines, until, &url).await?;
         if !(200..300).contains(&status) {
-            return Err(errors::from_response(
+            return Err(errors::from_response_with(
                 status,
                 &headers,
                 &body,
                 errors::Operation::Validation,
+                &errors::Known {
+                    login_token: checked.login,
+                    ..errors::Known::default()
+                },
                 Some(&secret),
             ));
         }
         Ok(body)
     })??;
-    account_from_body(&body)
+    account_from_body_for(&body, bill_to.as_deref())
 }
 
 /// Reads a `whoami-v2` response body.
 pub fn account_from_body(body: &[u8]) -> Result<AccountInfo, ProviderError> {
+    account_from_body_for(body, None)
+}
+
+/// Reads a `whoami-v2` response body for calls billed to `bill_to`, when set.
+pub fn account_from_body_for(
+    body: &[u8],
+    bill_to: Option<&str>,
+) -> Result<AccountInfo, ProviderError> {
     let whoami: Value = serde_json::from_slice(body).map_err(|err| {
         ProviderError::new(
             ErrorCode::INVALID_RESPONSE,
@@ -90,7 +113,114 @@ pub fn account_from_body(body: &[u8]) -> Result<AccountInfo, ProviderError> {
             ),
         )
     })?;
-    Ok(account_info(&whoami))
+    let mut info = account_info(&whoami);
+    if let Some(org) = bill_to {
+        let (may_bill, message) = billing(&whoami, org, &info);
+        info.can_call_provider = may_bill;
+        info.message = message.into();
+    }
+    Ok(info)
+}
+
+/// Whether the token may make calls billed to organisation `org`, and the sentence saying so.
+fn billing(whoami: &Value, org: &str, info: &AccountInfo) -> (Tristate, String) {
+    let shown_org = quote(org, None);
+    let who = quote(info.account_name.as_str(), None);
+    let membership = whoami
+        .get("orgs")
+        .and_then(Value::as_array)
+        .and_then(|orgs| {
+            orgs.iter().find(|entry| {
+                entry
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .is_some_and(|name| name.eq_ignore_ascii_case(org))
+            })
+        });
+    let refused = |why: String| {
+        (
+            Tristate::NO,
+            format!(
+                "the token may not bill organisation {shown_org} (billTo): {why}; calls would be \
+                 refused with HTTP 403. Fix it, or remove models.providers.huggingface.billTo to \
+                 bill {who} instead"
+            ),
+        )
+    };
+    let Some(membership) = membership else {
+        return refused(format!("{who} is not a member of it"));
+    };
+    if membership.get("canPay").and_then(Value::as_bool) == Some(false) {
+        return refused(format!(
+            "it cannot pay for Inference Providers (no payment method; billing an organisation \
+             takes a Team or Enterprise plan, see {})",
+            errors::BILLING_URL
+        ));
+    }
+    let role = membership.get("roleInOrg").and_then(Value::as_str);
+    if role == Some("read") {
+        return refused(format!(
+            "{who} is a read-only member of it; ask one of its admins for write access"
+        ));
+    }
+    match info.credential_role.as_str() {
+        "fineGrained" if !fine_grained_allows_org(whoami, org) => refused(format!(
+            "the fine-grained token lacks \"{REQUIRED_PERMISSION_LABEL}\" \
+             ({REQUIRED_PERMISSION}) for {shown_org}; add it under the token's organisation \
+             permissions at {}",
+            errors::TOKEN_SETTINGS_URL
+        )),
+        "fineGrained" | "read" | "write" | "admin" | "contributor" => (
+            Tristate::YES,
+            format!(
+                "{} may make calls to Inference Providers billed to organisation {shown_org} \
+                 (billTo)",
+                token_of(info)
+            ),
+        ),
+        _ => (
+            Tristate::UNKNOWN,
+            format!(
+                "{who} is a member of organisation {shown_org} (billTo), but the Hub did not say \
+                 whether this token may bill it"
+            ),
+        ),
+    }
+}
+
+/// "token "name" of account", or "the token of account".
+fn token_of(info: &AccountInfo) -> String {
+    let account = quote(info.account_name.as_str(), None);
+    if info.credential_name.is_empty() {
+        format!("the token of {account}")
+    } else {
+        format!(
+            "token \"{}\" of {account}",
+            quote(info.credential_name.as_str(), None)
+        )
+    }
+}
+
+/// A fine-grained token grants the permission for organisation `org`.
+fn fine_grained_allows_org(whoami: &Value, org: &str) -> bool {
+    whoami
+        .pointer("/auth/accessToken/fineGrained/scoped")
+        .and_then(Value::as_array)
+        .is_some_and(|scoped| {
+            scoped.iter().any(|entry| {
+                entry.pointer("/entity/type").and_then(Value::as_str) == Some("org")
+                    && entry
+                        .pointer("/entity/name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|name| name.eq_ignore_ascii_case(org))
+                    && entry
+                        .get("permissions")
+                        .and_then(Value::as_array)
+                        .is_some_and(|list| {
+                            list.iter().any(|p| p.as_str() == Some(REQUIRED_PERMISSION))
+                        })
+            })
+        })
 }
 
 /// What a `whoami-v2` answer says about the token.
@@ -285,6 +415,52 @@ mod tests {
         assert_eq!(
             account_info(&json!({"name": "bob"})).can_call_provider,
             Tristate::UNKNOWN
+        );
+    }
+
+    #[test]
+    fn billing_an_organisation_is_checked_against_membership_and_scopes() {
+        let with_orgs = |role: &str, fine: Value, orgs: Value| {
+            let mut body = whoami(role, fine);
+            body["orgs"] = orgs;
+            serde_json::to_vec(&body).unwrap()
+        };
+        let member = json!([{"type": "org", "name": "acme", "canPay": true, "roleInOrg": "write"}]);
+        let check = |body: Vec<u8>| account_from_body_for(&body, Some("acme")).unwrap();
+        let classic = check(with_orgs("write", Value::Null, member.clone()));
+        assert_eq!(classic.can_call_provider, Tristate::YES);
+        assert_eq!(
+            classic.message.as_str(),
+            "token \"laptop\" of alice may make calls to Inference Providers billed to \
+             organisation acme (billTo)"
+        );
+        let outsider = check(with_orgs("write", Value::Null, json!([])));
+        assert_eq!(outsider.can_call_provider, Tristate::NO);
+        assert!(outsider.message.contains("alice is not a member of it"));
+        let broke = check(with_orgs(
+            "write",
+            Value::Null,
+            json!([{"name": "acme", "canPay": false, "roleInOrg": "admin"}]),
+        ));
+        assert!(broke.message.contains("cannot pay"), "{}", broke.message);
+        let reader = check(with_orgs(
+            "write",
+            Value::Null,
+            json!([{"name": "acme", "canPay": true, "roleInOrg": "read"}]),
+        ));
+        assert!(reader.message.contains("read-only member"));
+        let user_scoped = json!({"scoped": [{"entity": {"type": "user", "name": "alice"}, "permissions": ["inference.serverless.write"]}]});
+        let fine_user_only = check(with_orgs("fineGrained", user_scoped, member.clone()));
+        assert_eq!(fine_user_only.can_call_provider, Tristate::NO);
+        assert!(
+            fine_user_only
+                .message
+                .contains("for acme; add it under the token's organisation")
+        );
+        let org_scoped = json!({"scoped": [{"entity": {"type": "org", "name": "acme"}, "permissions": ["inference.serverless.write"]}]});
+        assert_eq!(
+            check(with_orgs("fineGrained", org_scoped, member)).can_call_provider,
+            Tristate::YES
         );
     }
 

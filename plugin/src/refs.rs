@@ -4,7 +4,8 @@
 //! once; the id sent to the router is `<org>/<model>[:policy]` verbatim, never with the prefix.
 //! Policies are `fastest`, `cheapest`, `preferred`, or an upstream's name (pinned). Ids the
 //! catalog does not know are allowed — the router may serve them — with default metadata and a
-//! warning. A policy ref carries the metadata of the upstream the policy is expected to pick.
+//! warning naming up to three close ids ([`crate::suggest`]). A policy ref carries the metadata
+//! of the upstream the policy is expected to pick.
 
 use openclaw_provider_abi::{
     ErrorCode, Modalities, ModelCost, ModelInfo, ProviderError, ResolvedModel, Tristate,
@@ -18,6 +19,8 @@ use crate::{
         projection::{name_from_id, reasoning_heuristic},
     },
     identity::PROVIDER_ID,
+    outside_text::quote,
+    suggest,
 };
 
 /// A parsed ref.
@@ -86,8 +89,18 @@ pub fn parse(reference: &str) -> Result<ModelRef, ProviderError> {
     })
 }
 
-/// Answers `resolve_ref`: what the ref means and the metadata that applies, looked up in `known`
-/// (the host's merged catalog; empty means the built-in one).
+/// Answers `resolve_ref` for a host: [`resolve`], after keeping the ids of the host's catalog for
+/// the "did you mean" of later chat errors.
+pub fn resolve_for_host(
+    reference: &str,
+    known: &[ModelInfo],
+) -> Result<ResolvedModel, ProviderError> {
+    suggest::remember_host_catalog(known);
+    resolve(reference, known)
+}
+
+/// What the ref means and the metadata that applies, looked up in `known` (the host's merged
+/// catalog; empty means the built-in one).
 pub fn resolve(reference: &str, known: &[ModelInfo]) -> Result<ResolvedModel, ProviderError> {
     let parsed = parse(reference)?;
     let builtin;
@@ -102,19 +115,33 @@ pub fn resolve(reference: &str, known: &[ModelInfo]) -> Result<ResolvedModel, Pr
     let mut model = match entry {
         Some(entry) => entry.clone(),
         None => {
-            let near = known
-                .iter()
-                .find(|model| model.id.as_str().eq_ignore_ascii_case(&parsed.base));
-            warnings.push(match near {
-                Some(near) => format!(
-                    "{} is not in the catalog (did you mean {}?); sending it anyway with default \
-                     metadata",
-                    parsed.base, near.id
-                ),
-                None => format!(
+            // Catalog ids are outside text: quoted like any other before they reach a person.
+            let near: Vec<String> = suggest::similar(
+                &parsed.base,
+                known
+                    .iter()
+                    .map(|model| model.id.as_str())
+                    .filter(|id| !id.contains(':')),
+            )
+            .iter()
+            .map(|id| quote(id, None))
+            .collect();
+            warnings.push(match near.as_slice() {
+                [] => format!(
                     "{} is not in the catalog; sending it anyway with default metadata (the \
                      router may serve it; `models list --refresh` shows what it serves)",
                     parsed.base
+                ),
+                [only] => format!(
+                    "{} is not in the catalog (did you mean {only}?); sending it anyway with \
+                     default metadata",
+                    parsed.base
+                ),
+                [init @ .., last] => format!(
+                    "{} is not in the catalog (did you mean {} or {last}?); sending it anyway \
+                     with default metadata",
+                    parsed.base,
+                    init.join(", ")
                 ),
             });
             unknown_model(&parsed.base)

@@ -13,7 +13,19 @@ use reqwest::redirect;
 use tokio::runtime::Runtime;
 
 static RUNTIME: OnceCell<Runtime> = OnceCell::new();
-static CLIENTS: Mutex<Option<HashMap<(u64, bool), reqwest::Client>>> = Mutex::new(None);
+/// Clients by connect timeout (ms), plain HTTP or not, and pool.
+type Clients = HashMap<(u64, bool, Pool), reqwest::Client>;
+static CLIENTS: Mutex<Option<Clients>> = Mutex::new(None);
+
+/// Which connection pool a request uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pool {
+    /// The calls a host waits for: chat, discovery, validation (and `prepare`'s warm-up).
+    Calls,
+    /// Work nobody waits for (a catalog fetched in the background): its own pool, so it never
+    /// takes the warm connection a call was about to use, nor leaves one behind in its place.
+    Background,
+}
 
 /// Connect timeout when the caller sets none.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -60,8 +72,17 @@ pub fn http_client(
     connect_timeout: Duration,
     target: &url::Url,
 ) -> Result<reqwest::Client, ProviderError> {
+    http_client_in(Pool::Calls, connect_timeout, target)
+}
+
+/// [`http_client`] from the given pool.
+pub fn http_client_in(
+    pool: Pool,
+    connect_timeout: Duration,
+    target: &url::Url,
+) -> Result<reqwest::Client, ProviderError> {
     let plaintext = target.scheme() != "https";
-    let key = (connect_timeout.as_millis() as u64, plaintext);
+    let key = (connect_timeout.as_millis() as u64, plaintext, pool);
     let mut clients = CLIENTS.lock().map_err(|_| {
         ProviderError::new(ErrorCode::INTERNAL, "the HTTP client cache is poisoned")
     })?;

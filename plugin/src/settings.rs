@@ -1,12 +1,18 @@
 //! The plugin's own settings, read per call from the provider configuration the host passes
-//! ([`CallContext::provider_config_json`]): `models.providers.huggingface.billTo`, and the
-//! plugin entry's `chat` block — retries and deadlines:
+//! ([`CallContext::provider_config_json`]): `models.providers.huggingface.billTo`, the plugin
+//! entry's `chat` block — retries, deadlines, capability routing — and, for one call, the
+//! upstreams of the model the host resolved (`upstreams`, see [`HostUpstreams`]):
 //!
 //! ```json5
 //! { billTo: "my-org",
 //!   plugin: { chat: { maxRetries: 2, retryBaseMs: 500, retryMaxDelayMs: 30000,
 //!                     connectTimeoutMs: 10000, firstByteTimeoutMs: 60000,
-//!                     idleTimeoutMs: 60000, timeoutMs: 600000 } } }
+//!                     idleTimeoutMs: 60000, timeoutMs: 600000,
+//!                     capabilityRouting: true, capabilityRoutingPolicy: "fastest" } },
+//!   upstreams: { model: "Qwen/Qwen3-8B",
+//!                providers: [ { name: "together", status: "live", supportsTools: true,
+//!                               supportsStructuredOutput: true, throughput: 80,
+//!                               pricing: { input: 0.2, output: 0.6 } } ] } }
 //! ```
 //!
 //! Values of the wrong type are ignored (defaults apply); deadlines the host sets for one call
@@ -14,7 +20,10 @@
 
 use std::time::Duration;
 
-use openclaw_provider_abi::{CallContext, ErrorCode, ProviderError, Timeouts};
+use openclaw_provider_abi::{
+    CallContext, ErrorCode, ModelProvider, ProviderError, Timeouts, Tristate,
+    abi_stable::std_types::ROption,
+};
 use serde_json::Value;
 
 use crate::{
@@ -43,6 +52,98 @@ pub struct ChatSettings {
     pub deadlines: Deadlines,
     /// `X-HF-Bill-To`: the organisation billed.
     pub bill_to: Option<String>,
+    /// Send requests with `tools` or `response_format` to an upstream that supports them when
+    /// not every upstream does (`chat.capabilityRouting`, default on).
+    pub capability_routing: bool,
+    /// Which capable upstream (`chat.capabilityRoutingPolicy`: `fastest`, the default, or
+    /// `cheapest`).
+    pub routing_policy: RoutingPolicy,
+    /// The model's upstreams as the host knows them, for this call.
+    pub host_upstreams: Option<HostUpstreams>,
+}
+
+/// How capability routing picks among capable upstreams.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RoutingPolicy {
+    /// The highest throughput (the router's own default policy).
+    #[default]
+    Fastest,
+    /// The lowest price per output token.
+    Cheapest,
+}
+
+impl RoutingPolicy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fastest => "fastest",
+            Self::Cheapest => "cheapest",
+        }
+    }
+}
+
+/// The provider config's `upstreams` key: the upstreams of the model a host resolved, as its
+/// catalog lists them (host-stub sends its `models.json` row's `providers`), so the plugin need
+/// not fetch the catalog itself; an empty list says the host knows none (and the plugin then
+/// fetches nothing either). `model` is the model id without a policy; entries use the catalog
+/// row's names (`name`, `status`, `supportsTools`, `supportsStructuredOutput`, `throughput`,
+/// `firstTokenLatencyMs`, `contextLength`, `pricing.{input,output}`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostUpstreams {
+    pub model: String,
+    pub providers: Vec<ModelProvider>,
+}
+
+/// The most upstreams read from the `upstreams` key (a model has a handful).
+const MAX_HOST_UPSTREAMS: usize = 256;
+
+impl HostUpstreams {
+    /// Reads the key; `None` when it is absent or not of its shape.
+    fn read(value: &Value) -> Option<Self> {
+        let model = value.get("model")?.as_str()?.trim();
+        let providers = value.get("providers")?.as_array()?;
+        let number = |entry: &Value, key: &str| -> ROption<f64> {
+            entry
+                .get(key)
+                .and_then(Value::as_f64)
+                .filter(|n| n.is_finite())
+                .into()
+        };
+        let flag =
+            |entry: &Value, key: &str| Tristate::from(entry.get(key).and_then(Value::as_bool));
+        let providers = providers
+            .iter()
+            .take(MAX_HOST_UPSTREAMS)
+            .filter_map(|entry| {
+                let name = entry.get("name")?.as_str()?.trim();
+                (!name.is_empty() && name.len() <= 128).then_some(())?;
+                let pricing = entry.get("pricing");
+                Some(ModelProvider {
+                    name: name.into(),
+                    status: entry
+                        .get("status")
+                        .and_then(Value::as_str)
+                        .unwrap_or("live")
+                        .into(),
+                    context_length: entry
+                        .get("contextLength")
+                        .and_then(Value::as_u64)
+                        .unwrap_or(0),
+                    input_price: pricing.map_or(ROption::RNone, |p| number(p, "input")),
+                    output_price: pricing.map_or(ROption::RNone, |p| number(p, "output")),
+                    supports_tools: flag(entry, "supportsTools"),
+                    supports_structured_output: flag(entry, "supportsStructuredOutput"),
+                    throughput_tps: number(entry, "throughput"),
+                    first_token_latency_ms: number(entry, "firstTokenLatencyMs"),
+                    is_model_author: false,
+                    is_free: false,
+                })
+            })
+            .collect();
+        (!model.is_empty()).then(|| Self {
+            model: model.to_owned(),
+            providers,
+        })
+    }
 }
 
 impl ChatSettings {
@@ -83,6 +184,18 @@ impl ChatSettings {
                 .min(MAX_DEADLINE),
             deadlines: Deadlines::from_timeouts(&context.timeouts, defaults),
             bill_to,
+            capability_routing: chat
+                .and_then(|c| c.get("capabilityRouting"))
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
+            routing_policy: match chat
+                .and_then(|c| c.get("capabilityRoutingPolicy"))
+                .and_then(Value::as_str)
+            {
+                Some("cheapest") => RoutingPolicy::Cheapest,
+                _ => RoutingPolicy::Fastest,
+            },
+            host_upstreams: config.get("upstreams").and_then(HostUpstreams::read),
         })
     }
 }
@@ -122,5 +235,33 @@ mod tests {
 
         let bad = ChatSettings::for_call(&context(r#"{"billTo":"a\nb"}"#, Timeouts::default()));
         assert_eq!(bad.unwrap_err().code, ErrorCode::INVALID_REQUEST);
+    }
+
+    #[test]
+    fn capability_routing_and_host_upstreams_are_read() {
+        let defaults = ChatSettings::for_call(&context("", Timeouts::default())).unwrap();
+        assert!(defaults.capability_routing);
+        assert_eq!(defaults.routing_policy, RoutingPolicy::Fastest);
+        assert_eq!(defaults.host_upstreams, None);
+        let config = r#"{"plugin":{"chat":{"capabilityRouting":false,"capabilityRoutingPolicy":"cheapest"}},
+            "upstreams":{"model":"org/m","providers":[
+                {"name":"together","status":"live","supportsTools":true,"throughput":80,"pricing":{"output":0.6}},
+                {"name":""},{"status":"live"},
+                {"name":"slow","supportsTools":false,"supportsStructuredOutput":"yes"}]}}"#;
+        let settings = ChatSettings::for_call(&context(config, Timeouts::default())).unwrap();
+        assert!(!settings.capability_routing);
+        assert_eq!(settings.routing_policy, RoutingPolicy::Cheapest);
+        let host = settings.host_upstreams.unwrap();
+        assert_eq!(host.model, "org/m");
+        assert_eq!(host.providers.len(), 2);
+        assert_eq!(host.providers[0].supports_tools, Tristate::YES);
+        assert_eq!(host.providers[0].throughput_tps.into_option(), Some(80.0));
+        assert_eq!(host.providers[0].output_price.into_option(), Some(0.6));
+        assert_eq!(host.providers[1].status.as_str(), "live");
+        assert_eq!(host.providers[1].supports_tools, Tristate::NO);
+        assert_eq!(
+            host.providers[1].supports_structured_output,
+            Tristate::UNKNOWN
+        );
     }
 }

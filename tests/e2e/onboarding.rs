@@ -821,6 +821,41 @@ fn interactive_onboarding_falls_back_to_the_built_in_catalog_and_says_why() {
 }
 
 #[test]
+fn interactive_onboarding_offers_the_token_file_after_the_environment() {
+    let router = MockRouter::start();
+    let sandbox = validating_sandbox(&router);
+    sandbox.write_config(&json!({
+        "models": {"providers": {"huggingface": {"baseUrl": router.base_url()}}}
+    }));
+    router.on("GET", "/v1/models", Reply::json(503, r#"{"error":"busy"}"#));
+    // What `hf auth login` leaves: the token file under $HF_HOME.
+    let hf_home = sandbox.root().join("hf-home");
+    std::fs::create_dir_all(&hf_home).unwrap();
+    std::fs::write(hf_home.join("token"), SENTINEL_TOKEN).unwrap();
+    let token_file = hf_home.join("token").display().to_string();
+    let mut term = Terminal::start(
+        &sandbox,
+        &["onboard", "--auth-choice", "huggingface-api-key"],
+        &[("HF_HOME", hf_home.to_str().unwrap())],
+    );
+    term.expect(&format!("Use the token in {token_file} (hf_…s0Ty)?"));
+    term.answer(CONFIRM_END, "\r");
+    term.expect("alice");
+    term.expect("Default Hugging Face model");
+    term.answer(SELECT_END, "\r");
+    term.expect("not copied into a profile");
+    term.expect(&format!("(key from the token file {token_file})"));
+    let transcript = term.finish();
+    assert!(!transcript.contains(SENTINEL_TOKEN), "{transcript}");
+    assert_eq!(
+        config(&sandbox)["agents"]["defaults"]["model"]["primary"],
+        R1
+    );
+    // Used from its file: no profile store holds it.
+    assert!(!profiles_file(&sandbox).exists());
+}
+
+#[test]
 fn interactive_onboarding_can_be_cancelled_without_changes() {
     let sandbox = sandbox();
     let mut term = Terminal::start(&sandbox, &["onboard"], &[]);

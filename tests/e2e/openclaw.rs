@@ -267,7 +267,7 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
     assert_no_leak(&broke);
     let text = broke.all_output();
     assert!(
-        text.contains("credits for Inference Providers are used up")
+        text.contains("the compute credits of your Hugging Face account are used up")
             && text.contains("huggingface.co/settings/billing"),
         "{broke}"
     );

@@ -1,4 +1,5 @@
-//! `host-stub chat [--model REF] [--no-stream] [--json] [--system TEXT] [PROMPT…]`: the answer
+//! `host-stub chat [--model REF] [--no-stream] [--json] [--system TEXT] [--tools JSON]
+//! [--response-format JSON] [PROMPT…]`: the answer
 //! goes to stdout as it arrives; reasoning, notices, attempts and the closing summary (model,
 //! serving provider, usage) go to stderr, reasoning dimmed on a terminal. With `--json`, stdout
 //! carries one JSON object per line instead, in the schema `provider_host::event_lines` defines
@@ -38,9 +39,19 @@ pub struct ChatArgs {
     /// A system message to send first.
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
+    /// Tool definitions to offer the model: a JSON array in OpenAI's shape.
+    #[arg(long, value_name = "JSON", value_parser = json_value)]
+    pub tools: Option<serde_json::Value>,
+    /// The response format: a JSON object in OpenAI's shape (`{"type":"json_object"}`).
+    #[arg(long, value_name = "JSON", value_parser = json_value)]
+    pub response_format: Option<serde_json::Value>,
     /// The prompt (words are joined with spaces); read from stdin when absent or `-`.
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
+}
+
+fn json_value(text: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))
 }
 
 pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
@@ -57,6 +68,12 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
         system: args.system.clone(),
         prompt,
         stream: !args.no_stream,
+        tools: match args.tools.clone() {
+            Some(serde_json::Value::Array(tools)) => Some(tools),
+            Some(_) => return Err(Failure::usage("--tools takes a JSON array of tools")),
+            None => None,
+        },
+        response_format: args.response_format.clone(),
     };
     let mut text_sink;
     let mut json_sink;

@@ -4,9 +4,11 @@
 //! the live list or, on any failure, the built-in list with the reason; *strict* (runtime
 //! refresh) returns the live list — an empty one stays empty — or the error, so the caller can
 //! tell "no models" from "could not ask" and keep its last good catalog. Without a token there
-//! is no request at all: the built-in list, with the reason.
+//! is no request at all: the built-in list, with the reason. Every live list is also kept for a
+//! while ([`live`]), for chat's capability routing and advice.
 
 pub mod builtin;
+pub mod live;
 pub mod policy;
 pub mod projection;
 pub mod wire;
@@ -62,7 +64,8 @@ pub fn list_models(request: &CatalogRequest) -> Result<Catalog, ProviderError> {
         0 => DEFAULT_MAX_BODY_BYTES,
         cap => cap,
     };
-    let discovered = runtime::block_on(discover(&request.context, cap))?;
+    let context = crate::oauth::fresh_context(&request.context);
+    let discovered = runtime::block_on(discover(&context, cap))?;
     match (mode, discovered) {
         (DiscoveryMode::STRICT, result) => result.map(|models| Catalog {
             source: CatalogSource::LIVE,
@@ -90,12 +93,23 @@ fn built_in(reason: &str) -> Catalog {
     }
 }
 
-/// `GET {base}/models` with the token, read under the cap, parsed and projected.
+/// `GET {base}/models` with the token, read under the cap, parsed and projected; the result is
+/// also kept ([`live::remember`]).
 async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, ProviderError> {
+    discover_in(runtime::Pool::Calls, context, cap).await
+}
+
+/// [`discover`] over connections of the given pool.
+pub(crate) async fn discover_in(
+    pool: runtime::Pool,
+    context: &CallContext,
+    cap: u64,
+) -> Result<Vec<ModelInfo>, ProviderError> {
     let deadlines = Deadlines::from_timeouts(&context.timeouts, DISCOVERY_DEADLINES);
     let started = Instant::now();
     let until = started + deadlines.overall;
-    let url = http::endpoint(&http::base_url(context)?, "models")?;
+    let base_url = http::base_url(context)?;
+    let url = http::endpoint(&base_url, "models")?;
     let secret = context
         .credential
         .as_ref()
@@ -104,7 +118,7 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
     if let Some(secret) = secret {
         http::check_token(secret)?;
     }
-    let client = runtime::http_client(deadlines.connect, &url)?;
+    let client = runtime::http_client_in(pool, deadlines.connect, &url)?;
     let mut request = client
         .get(url.clone())
         .header(reqwest::header::USER_AGENT, crate::host_log::user_agent())
@@ -121,11 +135,15 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
             let body = http::read_body_capped(response, 64 * 1024, None, &deadlines, until, &url)
                 .await
                 .unwrap_or_default();
-            return Err(errors::from_response(
+            return Err(errors::from_response_with(
                 status,
                 &headers,
                 &body,
                 errors::Operation::Discovery,
+                &errors::Known {
+                    login_token: secret.is_some_and(crate::oauth::is_login_token),
+                    ..errors::Known::default()
+                },
                 secret,
             ));
         }
@@ -142,6 +160,7 @@ async fn discover(context: &CallContext, cap: u64) -> Result<Vec<ModelInfo>, Pro
         let mut projector = projection::Projector::default();
         let rows = wire::visit_model_list(&body, &mut |row| projector.push(&row))?;
         let models = projector.finish();
+        live::remember(base_url.as_str(), &models);
         log::debug!(
             "discovered {} models ({rows} rows, {} bytes) in {} ms",
             models.len(),

@@ -1,6 +1,8 @@
 //! Chat over the router: `chat` (one piece) and `chat_stream` (a pull handle).
 //!
-//! Both prepare the request ([`request`]), send it with the retry policy ([`retry`]), check
+//! Both prepare the request ([`request`], pinned to a capable upstream by [`routing`] when a
+//! request needs tools or structured output that not every upstream has), send it with the
+//! retry policy ([`retry`]) — once more unpinned when a pinned upstream is refused — check
 //! what the answer says it is ([`content`]) and normalise what comes back ([`normalize`],
 //! with errors read bounded by [`error_value`]);
 //! streams are framed by [`sse`] and split of inline reasoning by [`think`]. The stream runs as a
@@ -13,6 +15,7 @@ pub mod error_value;
 pub mod normalize;
 pub mod request;
 pub mod retry;
+pub mod routing;
 pub mod sse;
 pub mod stream;
 pub mod think;
@@ -23,7 +26,7 @@ use openclaw_provider_abi::{
     CallContext, ChatStreamBox, ErrorCode, ProviderError, abi_stable::std_types::RString,
 };
 
-use crate::{errors, http, runtime};
+use crate::{http, runtime};
 
 use self::request::{Prepared, prepare};
 
@@ -36,11 +39,11 @@ const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Answers `chat`: one request, the whole answer, as a `ChatResult` document.
 pub fn chat(context: &CallContext, request_json: &str) -> Result<RString, ProviderError> {
-    let prepared = prepare(context, request_json, false)?;
+    let mut prepared = prepare(context, request_json, false)?;
     for notice in &prepared.notices {
         log::info!("{notice}");
     }
-    let result = runtime::block_on(one_shot(&prepared))??;
+    let result = runtime::block_on(one_shot(&mut prepared))??;
     serde_json::to_string(&result)
         .map(RString::from)
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
@@ -65,9 +68,10 @@ pub fn chat_stream_local(
 
 /// The one-shot request with retries, within the overall deadline.
 async fn one_shot(
-    prepared: &Prepared,
+    prepared: &mut Prepared,
 ) -> Result<openclaw_provider_abi::documents::ChatResult, ProviderError> {
-    let settings = &prepared.settings;
+    let settings = prepared.settings.clone();
+    let settings = &settings;
     // Without streaming, headers come only once the whole answer is written.
     let mut deadlines = settings.deadlines;
     deadlines.first_byte = deadlines.overall;
@@ -124,6 +128,11 @@ async fn one_shot(
                 ));
             }
         };
+        // A pinned upstream the account may not use: once more without the pin, at once.
+        if let Some(notice) = prepared.unpin_after(&error) {
+            log::info!("{notice}");
+            continue;
+        }
         // A one-shot answer reaches the caller only whole, so output never started.
         let Some(wait) = retry::decide(&error, retries, false, until, settings) else {
             return Err(error);
@@ -192,15 +201,7 @@ async fn open(
         .await
         .unwrap_or_default()
     };
-    Err(errors::from_response(
-        status.as_u16(),
-        &headers,
-        &body,
-        errors::Operation::Chat {
-            model: &prepared.model,
-        },
-        Some(prepared.secret()),
-    ))
+    Err(prepared.error_for(status.as_u16(), &headers, &body))
 }
 
 /// The upstream that served the response, from `x-inference-provider`.

@@ -8,28 +8,44 @@
 //! `system` (the router's upstreams do not take the role), `reasoning_effort: "minimal"` becomes
 //! `"low"` (the router rejects it), and an assistant tool call without arguments gets `"{}"`
 //! (one upstream answers 500 otherwise). Each fix is reported as a notice.
+//!
+//! Before anything is sent, the credential is checked as a `hf auth login` token
+//! ([`crate::oauth`]: refreshed when about to expire), and a request that needs tools or
+//! structured output may be pinned to an upstream that has them ([`super::routing`]).
 
 use openclaw_provider_abi::{
-    CallContext, ErrorCode, ProviderError,
+    CallContext, ErrorCode, ModelProvider, ProviderError, Secret,
     documents::{ChatRequest, Message},
 };
 use reqwest::Url;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::{environment, http, refs, settings::ChatSettings};
+use super::routing::{self, Needs, Pinned};
+use crate::{environment, errors, http, oauth, refs, settings::ChatSettings, suggest};
 
 /// Everything needed to send (and resend) one chat request. Its `Debug` leaves the token out.
 pub struct Prepared {
     pub url: Url,
-    /// The serialised body.
-    pub body: Vec<u8>,
+    /// The router's base URL (the key of what this process remembers about it).
+    pub base_url: String,
+    /// The serialised body after its leading `{"model":"…"` member, which [`Prepared::body`]
+    /// puts in front: the model may change between attempts (see [`Prepared::unpin_after`]).
+    body_tail: Vec<u8>,
     /// The model id sent on the wire.
     pub model: String,
+    /// The model id without a policy.
+    pub base_model: String,
     pub settings: ChatSettings,
     /// Adjustments made to the request, to tell the caller.
     pub notices: Vec<String>,
     pub streaming: bool,
+    /// The model's upstreams, when catalog data tells (for advice in errors).
+    pub upstreams: Vec<ModelProvider>,
+    /// Set when capability routing pinned the request.
+    pub pinned: Option<Pinned>,
+    /// The token is a `hf auth login` token.
+    pub login_token: bool,
     secret: String,
 }
 
@@ -49,6 +65,64 @@ impl Prepared {
         &self.secret
     }
 
+    /// The body on the wire, `model` first.
+    pub fn body(&self) -> Vec<u8> {
+        let model = serde_json::to_string(&self.model).unwrap_or_else(|_| "\"\"".into());
+        let mut body = Vec::with_capacity(10 + model.len() + self.body_tail.len());
+        body.extend_from_slice(b"{\"model\":");
+        body.extend_from_slice(model.as_bytes());
+        body.extend_from_slice(&self.body_tail);
+        body
+    }
+
+    /// After `error`, whether the request goes once more without the pin capability routing
+    /// gave it: when the pinned upstream was refused as not available. Then the upstream is
+    /// remembered as such, the request unpinned, and the notice to show returned.
+    pub fn unpin_after(&mut self, error: &ProviderError) -> Option<String> {
+        let pinned = self.pinned.as_ref()?;
+        errors::refused_upstream(error)?;
+        routing::mark_unavailable(&self.base_url, &pinned.upstream);
+        let notice = routing::unpinned_notice(&pinned.upstream, &pinned.unpinned);
+        let unavailable = pinned.upstream.clone();
+        self.model = pinned.unpinned.clone();
+        self.upstreams.retain(|p| p.name.as_str() != unavailable);
+        self.pinned = None;
+        Some(notice)
+    }
+
+    /// What this request knows for advice in an error with this status.
+    pub fn error_for(
+        &self,
+        status: u16,
+        headers: &reqwest::header::HeaderMap,
+        body: &[u8],
+    ) -> ProviderError {
+        // Close ids only where an error may name the model as unknown.
+        let similar = if matches!(status, 400 | 404) {
+            suggest::similar(
+                &self.base_model,
+                suggest::catalog_ids(&self.base_url)
+                    .iter()
+                    .map(String::as_str),
+            )
+        } else {
+            Vec::new()
+        };
+        errors::from_response_with(
+            status,
+            headers,
+            body,
+            errors::Operation::Chat { model: &self.model },
+            &errors::Known {
+                upstreams: &self.upstreams,
+                similar: &similar,
+                bill_to: self.settings.bill_to.as_deref(),
+                login_token: self.login_token,
+            },
+            Some(self.secret()),
+        )
+    }
+
     /// A request builder with the body and every header set.
     pub fn request(&self, client: &reqwest::Client) -> reqwest::RequestBuilder {
         let mut request = client
@@ -64,7 +138,7 @@ impl Prepared {
                     "application/json"
                 },
             )
-            .body(self.body.clone());
+            .body(self.body());
         if let Some(org) = &self.settings.bill_to {
             request = request.header("X-HF-Bill-To", org);
         }
@@ -114,8 +188,10 @@ pub fn prepare(
     let invalid = |why: String| ProviderError::new(ErrorCode::INVALID_REQUEST, why);
     let mut request: ChatRequest = serde_json::from_str(request_json)
         .map_err(|err| invalid(format!("the chat request is not valid JSON: {err}")))?;
-    let model = refs::parse(&request.model)?.wire_id();
+    let parsed = refs::parse(&request.model)?;
+    let mut model = parsed.wire_id();
     let settings = ChatSettings::for_call(context)?;
+    let needs = Needs::of(&request);
     let mut notices = Vec::new();
     if request.messages.is_empty() {
         return Err(invalid("the chat request has no messages".into()));
@@ -155,8 +231,9 @@ pub fn prepare(
     for owned in ["model", "messages", "stream", "stream_options"] {
         request.extra.remove(owned);
     }
+    // Serialised with an empty model: everything after it is the tail `Prepared::body` joins.
     let wire = WireRequest {
-        model: &model,
+        model: "",
         messages: &request.messages,
         stream: streaming,
         stream_options: streaming.then(|| serde_json::json!({"include_usage": true})),
@@ -173,6 +250,15 @@ pub fn prepare(
     };
     let body = serde_json::to_vec(&wire)
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))?;
+    let body_tail = body
+        .strip_prefix(br#"{"model":"""#.as_slice())
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::INTERNAL,
+                "the body does not start with the model",
+            )
+        })?;
 
     if let Some(switch) = environment::offline_switch() {
         return Err(ProviderError::new(
@@ -193,14 +279,45 @@ pub fn prepare(
             )
         })?;
     http::check_token(&secret)?;
-    let url = http::endpoint(&http::base_url(context)?, "chat/completions")?;
+    let checked = oauth::check(&secret);
+    let secret = checked.token;
+    let base = http::base_url(context)?;
+    let url = http::endpoint(&base, "chat/completions")?;
+    let base_url = base.as_str().to_owned();
+    let routing = settings.capability_routing && parsed.policy.is_none() && needs.any();
+    // A background refresh of the catalog only for requests that routing would use it for,
+    // and with the (possibly refreshed) credential of this call.
+    let refresh_with = routing.then(|| CallContext {
+        credential: Secret::new(&secret).into(),
+        ..context.clone()
+    });
+    let upstreams = routing::upstreams(&settings, &base_url, &parsed.base, refresh_with.as_ref());
+    let mut pinned = None;
+    if routing && let Some(upstream) = routing::choose(&upstreams, needs, settings.routing_policy) {
+        notices.push(routing::pinned_notice(
+            &parsed.base,
+            needs,
+            &upstream.name,
+            settings.routing_policy,
+        ));
+        pinned = Some(Pinned {
+            upstream: upstream.name.to_string(),
+            unpinned: model.clone(),
+        });
+        model = format!("{}:{}", parsed.base, upstream.name);
+    }
     Ok(Prepared {
         url,
-        body,
+        base_url,
+        body_tail,
         model,
+        base_model: parsed.base,
         settings,
         notices,
         streaming,
+        upstreams,
+        pinned,
+        login_token: checked.login,
         secret,
     })
 }
@@ -229,12 +346,12 @@ mod tests {
             "tools":[{"type":"function","function":{"name":"f","parameters":{}}}],"tool_choice":"auto",
             "response_format":{"type":"json_object"},"reasoning_effort":"minimal","logprobs":true,"stream":false}"#;
         let prepared = prepare(&context(), request, true).unwrap();
-        let text = String::from_utf8(prepared.body.clone()).unwrap();
+        let text = String::from_utf8(prepared.body()).unwrap();
         assert!(
             text.starts_with(r#"{"model":"deepseek-ai/DeepSeek-R1:fastest","#),
             "{text}"
         );
-        let body: Value = serde_json::from_slice(&prepared.body).unwrap();
+        let body: Value = serde_json::from_slice(&prepared.body()).unwrap();
         assert_eq!(body["stream"], true);
         assert_eq!(body["stream_options"]["include_usage"], true);
         assert_eq!(body["messages"][0]["role"], "system");
@@ -267,7 +384,7 @@ mod tests {
         );
         assert_eq!(prepared.settings.bill_to.as_deref(), Some("acme"));
         let one_shot = prepare(&context(), request, false).unwrap();
-        let body: Value = serde_json::from_slice(&one_shot.body).unwrap();
+        let body: Value = serde_json::from_slice(&one_shot.body()).unwrap();
         assert!(body.get("stream").is_none() && body.get("stream_options").is_none());
     }
 

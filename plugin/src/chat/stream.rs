@@ -10,7 +10,7 @@
 //! carried; anything else (an HTML page, say) is refused by its content type, not retried.
 //!
 //! Retries happen inside the task, before any content reaches the handle, and are announced as
-//! notices. Cancelling — `cancel()` or dropping the handle — aborts the task, which drops the
+//! notices, as is the one resend without a pin capability routing gave. Cancelling — `cancel()` or dropping the handle — aborts the task, which drops the
 //! response and closes its connection at once.
 
 use std::{
@@ -77,7 +77,7 @@ enum Pumped {
 }
 
 /// The task: attempts with retries, then exactly one terminal item (DONE or a failure).
-async fn run(prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
+async fn run(mut prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
     let settings = prepared.settings.clone();
     let started = Instant::now();
     let until = started + settings.deadlines.overall;
@@ -108,6 +108,15 @@ async fn run(prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
             Pumped::Done | Pumped::Abandoned => return,
             Pumped::Failed { error, content } => (error, content),
         };
+        // A pinned upstream the account may not use: once more without the pin, at once
+        // (nothing was delivered: the refusal came before any answer).
+        if !content && let Some(notice) = prepared.unpin_after(&error) {
+            let notice = StreamEvent::text(EventKind::NOTICE, notice.as_str());
+            if sender.send(vec![Item::Event(notice)]).await.is_err() {
+                return;
+            }
+            continue;
+        }
         let Some(wait) = retry::decide(&error, retries, content, until, &settings) else {
             let _ = sender.send(vec![Item::Failed(error)]).await;
             return;

@@ -1,6 +1,6 @@
 //! Interactive onboarding on a terminal: the auth-choice picker, the key (from the environment
-//! if the user agrees, else masked input), the check with a spinner, and the default-model
-//! picker.
+//! or the plugin's token file if the user agrees, else masked input), the check with a spinner,
+//! and the default-model picker.
 
 use openclaw_provider_abi::{
     AuthMethod, CatalogRequest, CatalogSource, DiscoveryMode, SecretInputMode, Timeouts, Tristate,
@@ -110,7 +110,8 @@ pub(super) fn interactive_onboarding(
     Ok(report)
 }
 
-/// The key: the flag, an environment token the user confirms, or a masked prompt.
+/// The key: the flag, an environment token the user confirms, the token file's token the user
+/// confirms, or a masked prompt.
 fn ask_for_key(method: &AuthMethod, flag_value: Option<&str>) -> Result<KeyChoice, Failure> {
     if flag_value.is_some() {
         return onboarding::choose_key_from_flag(method, flag_value).map_err(onboard_failure);
@@ -129,6 +130,18 @@ fn ask_for_key(method: &AuthMethod, flag_value: Option<&str>) -> Result<KeyChoic
                 });
             }
             break;
+        }
+    }
+    if let Some(found) = onboarding::key_from_token_file(method)
+        && let KeySource::File { path } = &found.source
+    {
+        let question = format!(
+            "Use the token in {} ({})?",
+            shown(path),
+            found.secret.masked()
+        );
+        if confirm(&question, true)? {
+            return Ok(found);
         }
     }
     if !method.token_url.is_empty() {

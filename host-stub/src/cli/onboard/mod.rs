@@ -3,10 +3,12 @@
 //! The key flags (`--huggingface-api-key`, …) are not written here: they come from the loaded
 //! plugins' manifests (`providerAuthChoices[].cliFlag`), added to the command line before it is
 //! parsed. Non-interactive runs take the key from that flag, else the plugin's environment
-//! variables, else an existing profile; with none, exit code 2 names every way to give one.
+//! variables, else an existing profile, else the plugin's token file; with none, exit code 2
+//! names every way to give one.
 //!
 //! Interactive runs ask, in order: which auth choice (grouped by provider), whether to use a
-//! token found in the environment, else the key (masked); check it with a spinner; then offer
+//! token found in the environment, else the one in the token file, else the key (masked); check
+//! it with a spinner; then offer
 //! the default model from the live catalog — each model also with the routing policies the plugin
 //! names (`:cheapest` and `:fastest` for Hugging Face) —
 //! or from the built-in one with the reason, filtered as you type, the current default
@@ -172,6 +174,11 @@ fn auth_choice<'h>(
 fn print_report(report: &Report) {
     let stored = match (&report.key_source, &report.key_env_var) {
         (KeySource::Profile { .. }, _) => "kept the stored profile".to_owned(),
+        (KeySource::File { .. }, _) => format!(
+            "uses {} from its file, not copied into a profile (logging in again with the \
+             provider's own tool keeps it current)",
+            report.key
+        ),
         (_, Some(variable)) => format!(
             "stored a reference to ${variable} in profile {}",
             report.profile
