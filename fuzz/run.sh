@@ -32,8 +32,8 @@ seeds() { # the seed directory of a target, filled from the fixtures where they 
     chat_response) cp "$fixtures"/chat.nonstream.*.json "$dir"/ ;;
     error_body) for f in "$fixtures"/error.*; do printf '\001\220' | cat - "$f" > "$dir/$(basename "$f")"; done ;;
     model_list) cp "$fixtures"/v1-models.*.json "$dir"/ ;;
-    manifest) cp ../plugin/openclaw.plugin.json "$dir"/hf.json; cp ../tests/providers/echo/openclaw.plugin.json "$dir"/echo.json ;;
-    config) cp ../plugin/openclaw.plugin.json "$dir"/json.json ;;
+    # The plugin's own manifest is generated from its library, so its seed is committed.
+    manifest | config) cp ../tests/providers/echo/openclaw.plugin.json "$dir"/echo.json ;;
   esac
   echo "$dir"
 }
@@ -53,8 +53,9 @@ for target in $targets; do
   before=$(find "artifacts/$target" -type f | wc -l)
   dict=
   [ -f "dicts/$target.dict" ] && dict="-dict=dicts/$target.dict"
+  seed_dir=$(seeds "$target") # an assignment, so a missing seed file stops the run here
   # shellcheck disable=SC2086 # $dict is one option or none
-  if ! cargo fuzz run "$target" "corpus/$target" "$(seeds "$target")" -- \
+  if ! cargo fuzz run "$target" "corpus/$target" "$seed_dir" -- \
       -max_total_time="$seconds" -print_final_stats=1 \
       -malloc_limit_mb="$malloc_limit_mb" -rss_limit_mb="$rss_limit_mb" $dict >"$log" 2>&1; then
     tail -40 "$log"
