@@ -92,7 +92,10 @@ done
     let canned_answer = bridge_in(&canned.state_dir().join("extensions/huggingface"))
         .with_file_name("catalog.json");
 
-    // Bundled, discovery: its fixed router URL, through the impersonating proxy.
+    // Bundled, discovery: its fixed router URL, through the impersonating proxy. Its home holds
+    // what an install leaves behind (a configuration and a state database with a plugin index:
+    // ours installed, then removed), so both sides pay OpenClaw's configuration and plugin-index
+    // checks; a bare home skips them and would flatter the bundled plugin.
     let mut bundled = Home::new();
     bundled
         .set_env("HF_TOKEN", KEY)
@@ -101,6 +104,17 @@ done
             "NODE_EXTRA_CA_CERTS",
             &proxy.ca_file().display().to_string(),
         );
+    let install = bundled.run([
+        "plugins".as_ref(),
+        "install".as_ref(),
+        "--force".as_ref(),
+        "--accept-capabilities".as_ref(),
+        folder.as_os_str(),
+    ]);
+    assert_eq!(install.code, Some(0), "{install}");
+    let uninstall = bundled.run(["plugins", "uninstall", "--force", "huggingface"]);
+    assert_eq!(uninstall.code, Some(0), "{uninstall}");
+    set(&bundled, "plugins.entries.huggingface.enabled", "true");
 
     println!("\n## `openclaw models list --provider huggingface --refresh --json`\n");
     println!("| models | plugin | models listed | median ms | p90 ms | peak RSS MiB |");

@@ -12,6 +12,7 @@ pub mod mock_router;
 pub mod openclaw;
 pub mod process;
 pub mod sandbox;
+pub mod tls_front;
 pub mod tls_proxy;
 
 use std::{
