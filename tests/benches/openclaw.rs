@@ -39,14 +39,7 @@ fn main() {
     // Ours: installed, key in the environment, router moved by the plugin's own setting.
     let mut ours = Home::new();
     ours.set_env("HF_TOKEN", KEY);
-    let install = ours.run([
-        "plugins".as_ref(),
-        "install".as_ref(),
-        "--force".as_ref(),
-        "--accept-capabilities".as_ref(),
-        folder.as_os_str(),
-    ]);
-    assert_eq!(install.code, Some(0), "{install}");
+    install(&ours, &folder);
     set(
         &ours,
         "plugins.entries.huggingface.config.baseUrl",
@@ -76,14 +69,7 @@ done
     .unwrap();
     let mut canned = Home::new();
     canned.set_env("HF_TOKEN", KEY);
-    let install = canned.run([
-        "plugins".as_ref(),
-        "install".as_ref(),
-        "--force".as_ref(),
-        "--accept-capabilities".as_ref(),
-        canned_folder.as_os_str(),
-    ]);
-    assert_eq!(install.code, Some(0), "{install}");
+    install(&canned, &canned_folder);
     set(
         &canned,
         "plugins.entries.huggingface.config.baseUrl",
@@ -104,14 +90,7 @@ done
             "NODE_EXTRA_CA_CERTS",
             &proxy.ca_file().display().to_string(),
         );
-    let install = bundled.run([
-        "plugins".as_ref(),
-        "install".as_ref(),
-        "--force".as_ref(),
-        "--accept-capabilities".as_ref(),
-        folder.as_os_str(),
-    ]);
-    assert_eq!(install.code, Some(0), "{install}");
+    install(&bundled, &folder);
     let uninstall = bundled.run(["plugins", "uninstall", "--force", "huggingface"]);
     assert_eq!(uninstall.code, Some(0), "{uninstall}");
     set(&bundled, "plugins.entries.huggingface.enabled", "true");
@@ -266,6 +245,18 @@ fn copy_folder(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
         }
     }
+}
+
+/// `openclaw plugins install` of `folder` into `home`.
+fn install(home: &Home, folder: &Path) {
+    let run = home.run([
+        "plugins".as_ref(),
+        "install".as_ref(),
+        "--force".as_ref(),
+        "--accept-capabilities".as_ref(),
+        folder.as_os_str(),
+    ]);
+    assert_eq!(run.code, Some(0), "{run}");
 }
 
 fn set(home: &Home, path: &str, value: &str) {
