@@ -5,7 +5,7 @@
 //! (the library is never unloaded). Every entry point is blocking for the host and runs its work
 //! through [`block_on`]. Nothing here starts at load time.
 
-use std::{collections::HashMap, sync::Mutex, time::Duration};
+use std::{collections::HashMap, path::Path, sync::Mutex, time::Duration};
 
 use once_cell::sync::OnceCell;
 use openclaw_provider_abi::{ErrorCode, ProviderError};
@@ -37,6 +37,10 @@ const MAX_REDIRECTS: usize = 5;
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(50);
 /// TCP keep-alive probes on pooled connections, so a dead path is noticed while idle.
 const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+/// The variable naming a PEM bundle of CAs Node trusts beyond its own list.
+pub const EXTRA_CA_VARIABLE: &str = "NODE_EXTRA_CA_CERTS";
+/// Largest CA bundle read from it (the system's whole bundle is ~200 KiB).
+const MAX_CA_BUNDLE_BYTES: u64 = 4 << 20;
 
 /// The plugin's runtime, started on first use.
 pub fn runtime() -> Result<&'static Runtime, ProviderError> {
@@ -90,36 +94,89 @@ pub fn http_client_in(
     if let Some(client) = clients.get(&key) {
         return Ok(client.clone());
     }
-    let mut builder = reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-        .tcp_keepalive(TCP_KEEPALIVE);
-    if plaintext {
-        builder = builder.no_proxy();
+    let build = |roots: &[reqwest::Certificate]| {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(connect_timeout)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            .tcp_keepalive(TCP_KEEPALIVE);
+        for root in roots {
+            builder = builder.add_root_certificate(root.clone());
+        }
+        if plaintext {
+            builder = builder.no_proxy();
+        }
+        builder
+            .redirect(redirect::Policy::custom(|attempt| {
+                let same_origin = attempt.previous().first().is_some_and(|first| {
+                    first.scheme() == attempt.url().scheme()
+                        && first.host_str() == attempt.url().host_str()
+                        && first.port_or_known_default() == attempt.url().port_or_known_default()
+                });
+                if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+                    attempt.follow()
+                } else {
+                    attempt.stop()
+                }
+            }))
+            .build()
+    };
+    let client = match build(extra_roots()) {
+        // A certificate framed as PEM but not one rustls accepts fails the build; the system's
+        // store alone still serves, as Node goes on without an extra CA it cannot use.
+        Err(err) if !extra_roots().is_empty() => {
+            log::warn!(
+                "the CAs {EXTRA_CA_VARIABLE} names cannot be used ({}); trusting the system's store alone",
+                crate::http::error_text(&err)
+            );
+            build(&[])
+        }
+        built => built,
     }
-    let client = builder
-        .redirect(redirect::Policy::custom(|attempt| {
-            let same_origin = attempt.previous().first().is_some_and(|first| {
-                first.scheme() == attempt.url().scheme()
-                    && first.host_str() == attempt.url().host_str()
-                    && first.port_or_known_default() == attempt.url().port_or_known_default()
-            });
-            if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
-                attempt.follow()
-            } else {
-                attempt.stop()
-            }
-        }))
-        .build()
-        .map_err(|err| {
-            ProviderError::new(
-                ErrorCode::INTERNAL,
-                format!(
-                    "cannot build the HTTP client: {}",
-                    crate::http::error_text(&err)
-                ),
-            )
-        })?;
+    .map_err(|err| {
+        ProviderError::new(
+            ErrorCode::INTERNAL,
+            format!(
+                "cannot build the HTTP client: {}",
+                crate::http::error_text(&err)
+            ),
+        )
+    })?;
     clients.insert(key, client.clone());
     Ok(client)
+}
+
+/// The CAs of the bundle [`EXTRA_CA_VARIABLE`] names, trusted on top of the system's store. Inside
+/// OpenClaw, behind a TLS-intercepting proxy, that is where the proxy's CA is named, and OpenClaw's
+/// own transport trusts it; so does the plugin. Read once per process, bounded, never blocking (a
+/// FIFO or device is refused); a bundle that cannot be used is logged and left out, so the
+/// system's store still applies.
+fn extra_roots() -> &'static [reqwest::Certificate] {
+    static ROOTS: OnceCell<Vec<reqwest::Certificate>> = OnceCell::new();
+    ROOTS.get_or_init(|| {
+        let Some(path) = std::env::var_os(EXTRA_CA_VARIABLE) else {
+            return Vec::new();
+        };
+        let shown = crate::outside_text::quote(&Path::new(&path).display().to_string(), None);
+        let pem = match crate::oauth::files::read_bounded(Path::new(&path), MAX_CA_BUNDLE_BYTES) {
+            Ok(Some(pem)) => pem,
+            Ok(None) => {
+                log::warn!("{EXTRA_CA_VARIABLE} names {shown}, which does not exist");
+                return Vec::new();
+            }
+            Err(err) => {
+                log::warn!("cannot read {EXTRA_CA_VARIABLE} ({shown}): {err}");
+                return Vec::new();
+            }
+        };
+        match reqwest::Certificate::from_pem_bundle(&pem) {
+            Ok(roots) => roots,
+            Err(err) => {
+                log::warn!(
+                    "{EXTRA_CA_VARIABLE} ({shown}) holds no usable PEM certificates: {}",
+                    crate::http::error_text(&err)
+                );
+                Vec::new()
+            }
+        }
+    })
 }

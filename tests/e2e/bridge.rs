@@ -13,7 +13,7 @@ use std::{
 
 use openclaw_e2e::{
     MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, fixture, library_file,
-    models_body, spawn, stage_hf,
+    models_body, spawn, stage_hf, stream_body, tls_front::TlsFront,
 };
 use serde_json::{Value, json};
 
@@ -447,6 +447,64 @@ fn chat_tool_calls_and_provider_errors() {
     assert!(
         error["message"].as_str().unwrap().contains("credits"),
         "{error}"
+    );
+}
+
+#[test]
+fn the_ca_node_extra_ca_certs_names_is_trusted_too() {
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::sse_bytes("mock", &stream_body(4), 64 * 1024),
+    );
+    // A router whose certificate only a throwaway CA vouches for, as behind an intercepting proxy.
+    let front = TlsFront::start(router.addr(), Duration::ZERO);
+    let sandbox = Sandbox::new();
+    let dir = folder(&sandbox);
+    let request = chat_request("huggingface/deepseek-ai/DeepSeek-R1", "hi");
+    let args = ["chat", "--base-url", &front.base_url()];
+    let chat = |extra: &[(&str, &str)]| {
+        let mut env = with_key();
+        env.extend_from_slice(extra);
+        call(&dir, &env, &args, Some(&request))
+    };
+
+    let untrusted = chat(&[]);
+    assert_eq!(untrusted.code, Some(1), "{untrusted}");
+    assert!(
+        untrusted.last()["message"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{untrusted}"
+    );
+
+    let ca = front.ca_file().to_str().unwrap();
+    let trusted = chat(&[("NODE_EXTRA_CA_CERTS", ca)]);
+    assert_eq!(trusted.code, Some(0), "{trusted}");
+    assert_eq!(trusted.last()["type"], "done", "{trusted}");
+
+    // A bundle that is not one, a directory, a missing file: logged, and the system's store
+    // alone decides (here: no trust), never a hang or a client that cannot be built.
+    let junk = sandbox.root().join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let missing = sandbox.root().join("missing.pem");
+    for bundle in [junk.as_path(), sandbox.root(), missing.as_path()] {
+        let answer = chat(&[("NODE_EXTRA_CA_CERTS", bundle.to_str().unwrap())]);
+        assert_eq!(answer.code, Some(1), "{answer}");
+        let message = answer.last()["message"].as_str().unwrap();
+        assert!(message.contains("certificate"), "{answer}");
+        assert!(!message.contains("cannot build"), "{answer}");
+        assert!(answer.stderr.contains("NODE_EXTRA_CA_CERTS"), "{answer}");
+    }
+    assert!(
+        router.requests().len() == 1,
+        "only the trusted chat got through"
     );
 }
 
