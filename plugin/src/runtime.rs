@@ -67,7 +67,8 @@ pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, Provider
 /// An HTTP client for requests to `target` with the given connect timeout, shared by every call
 /// that asks for the same kind: its pool keeps connections warm between calls (HTTP/2 where the
 /// router offers it through ALPN, else HTTP/1.1 keep-alive), and its TLS configuration keeps
-/// sessions, so a new connection resumes instead of a full handshake. Redirects are followed only
+/// sessions, so a new connection resumes instead of a full handshake. Certificates are checked
+/// against the system's store and the CAs [`EXTRA_CA_VARIABLE`] names. Redirects are followed only
 /// within the same origin, so a bearer token never travels to another host. The system's proxy
 /// settings apply to `https://` targets only: through a proxy, TLS keeps the token from it, while
 /// a plain `http://` request (allowed to loopback addresses only) would hand the token over in
