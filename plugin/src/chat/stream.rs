@@ -16,7 +16,7 @@
 
 mod handle;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use openclaw_provider_abi::{
     ChatStream_TO, ChatStreamBox, ErrorCode, EventKind, ProviderError, StreamEvent,
@@ -258,7 +258,12 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                 EventKind::DONE,
                 serde_json::to_string(&summary).unwrap_or_default(),
             ));
-            return match send(sender, &mut batch).await {
+            let sent = send(sender, &mut batch).await;
+            if !ended {
+                // Its own task: the host drops this one as soon as it has the answer.
+                tokio::spawn(drain(response));
+            }
+            return match sent {
                 Ok(()) => Pumped::Done,
                 Err(()) => Pumped::Abandoned,
             };
@@ -338,4 +343,25 @@ async fn whole_answer(
 async fn send(sender: &mpsc::Sender<Vec<Item>>, batch: &mut Vec<StreamEvent>) -> Result<(), ()> {
     let items = batch.drain(..).map(Item::Event).collect();
     sender.send(items).await.map_err(|_| ())
+}
+
+/// Most of a body read after its `[DONE]`, and how long that may take.
+const DRAIN_MAX_BYTES: usize = 64 * 1024;
+const DRAIN_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Reads what is left of a stream's body after `[DONE]` — the end of its chunked encoding,
+/// usually a few bytes still in flight — so the connection goes back to the pool for the next
+/// call; a response dropped before its end takes its connection with it, and the next call pays
+/// for a new one. Bounded in bytes and time: a body that goes on is dropped after all.
+async fn drain(mut response: reqwest::Response) {
+    let mut left = DRAIN_MAX_BYTES;
+    let _ = tokio::time::timeout(DRAIN_DEADLINE, async move {
+        while let Ok(Some(piece)) = response.chunk().await {
+            left = left.saturating_sub(piece.len());
+            if left == 0 {
+                return;
+            }
+        }
+    })
+    .await;
 }
