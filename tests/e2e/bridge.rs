@@ -502,8 +502,9 @@ fn the_ca_node_extra_ca_certs_names_is_trusted_too() {
         assert!(!message.contains("cannot build"), "{answer}");
         assert!(answer.stderr.contains("NODE_EXTRA_CA_CERTS"), "{answer}");
     }
-    assert!(
-        router.requests().len() == 1,
+    assert_eq!(
+        router.requests().len(),
+        1,
         "only the trusted chat got through"
     );
 }

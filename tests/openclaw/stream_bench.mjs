@@ -5,18 +5,12 @@
 // bundled Hugging Face plugin chats through. Driven by tests/benches/openclaw.rs:
 //   OPENCLAW_PACKAGE=… PLUGIN_FOLDER=… BASE_URL=http://127.0.0.1:…/v1 MODE=bridge RUNS=5 node stream_bench.mjs
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { besideOpenClaw } from "./beside_openclaw.mjs";
 
 const { OPENCLAW_PACKAGE, PLUGIN_FOLDER, BASE_URL, MODE } = process.env;
 const runs = Number(process.env.RUNS ?? 5);
 
-const scratch = mkdtempSync(path.join(tmpdir(), "openclaw-stream-bench-"));
-mkdirSync(path.join(scratch, "node_modules"), { recursive: true });
-symlinkSync(OPENCLAW_PACKAGE, path.join(scratch, "node_modules/openclaw"));
-writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ type: "module" }));
-copyFileSync(path.join(PLUGIN_FOLDER, "index.js"), path.join(scratch, "index.js"));
+const { provider, sdk, remove } = await besideOpenClaw(OPENCLAW_PACKAGE, PLUGIN_FOLDER);
 
 const model = {
   id: "deepseek-ai/DeepSeek-R1",
@@ -34,14 +28,10 @@ const context = { messages: [{ role: "user", content: "stream", timestamp: Date.
 
 let streamFn;
 if (MODE === "bridge") {
-  const entry = await import(path.join(scratch, "index.js"));
-  let provider;
-  entry.default.register({ rootDir: PLUGIN_FOLDER, logger: console, registerProvider: (p) => (provider = p) });
   const config = { plugins: { entries: { huggingface: { config: { baseUrl: BASE_URL } } } } };
   streamFn = provider.createStreamFn({ config, provider: "huggingface", modelId: model.id, model });
 } else {
-  const { streamSimple } = await import(path.join(scratch, "node_modules/openclaw/dist/plugin-sdk/llm.js"));
-  streamFn = streamSimple;
+  streamFn = sdk.streamSimple;
 }
 
 for (let run = 0; run < runs; run += 1) {
@@ -63,4 +53,4 @@ for (let run = 0; run < runs; run += 1) {
   }
   console.log(JSON.stringify({ mode: MODE, firstTokenMs: first - started, totalMs: ended - started, events }));
 }
-rmSync(scratch, { recursive: true, force: true });
+remove();

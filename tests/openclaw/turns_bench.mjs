@@ -8,10 +8,10 @@
 //   OPENCLAW_PACKAGE=… PLUGIN_FOLDER=… BASE_URL=https://127.0.0.1:…/v1 MODE=ours TURNS=8 CONCURRENT=16 \
 //   NODE_EXTRA_CA_CERTS=ca.pem SSL_CERT_FILE=ca.pem node turns_bench.mjs
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+
+import { besideOpenClaw } from "./beside_openclaw.mjs";
 
 const { OPENCLAW_PACKAGE, PLUGIN_FOLDER, BASE_URL, MODE } = process.env;
 const turns = Number(process.env.TURNS ?? 8);
@@ -24,19 +24,10 @@ let chat;
 let cleanup = () => {};
 
 if (MODE === "ours") {
-  // The entry imports OpenClaw's plugin SDK by package name, so it runs beside an OpenClaw.
-  const scratch = mkdtempSync(path.join(tmpdir(), "openclaw-turns-bench-"));
-  cleanup = () => rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(path.join(scratch, "node_modules"), { recursive: true });
-  symlinkSync(OPENCLAW_PACKAGE, path.join(scratch, "node_modules/openclaw"));
-  writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ type: "module" }));
-  copyFileSync(path.join(PLUGIN_FOLDER, "index.js"), path.join(scratch, "index.js"));
   // A turn inside OpenClaw finds OpenClaw's own modules loaded, the plugin SDK the entry
-  // imports among them; load it before the first turn, as the SDK client's module is.
-  await import(pathToFileURL(path.join(scratch, "node_modules/openclaw/dist/plugin-sdk/llm.js")));
-  const entry = await import(pathToFileURL(path.join(scratch, "index.js")));
-  let provider;
-  entry.default.register({ rootDir: PLUGIN_FOLDER, logger: console, registerProvider: (p) => (provider = p) });
+  // imports among them: loading it comes before the first turn, as the SDK client's module does.
+  const { provider, remove } = await besideOpenClaw(OPENCLAW_PACKAGE, PLUGIN_FOLDER);
+  cleanup = remove;
   const config = { plugins: { entries: { huggingface: { config: { baseUrl: BASE_URL } } } } };
   chat = async (started) => {
     const hook = { config, provider: "huggingface", modelId };
