@@ -197,6 +197,12 @@ pub fn deadline_error(what: &str, after: Duration, url: &Url) -> ProviderError {
 }
 
 /// Sends a request and waits for the response headers, within the first-byte deadline.
+///
+/// A request is never sent twice from here. The HTTP client already sends again, on a new
+/// connection, a request that provably never left (a pooled connection found closed before the
+/// request was written); any other transport failure comes back marked as sent
+/// ([`crate::retry::sent`]) unless the connection was never made, so no retry runs a request the
+/// upstream may have received.
 pub async fn send(
     request: reqwest::RequestBuilder,
     deadlines: &Deadlines,
@@ -204,58 +210,12 @@ pub async fn send(
     doing: &str,
 ) -> Result<reqwest::Response, ProviderError> {
     let until = Instant::now() + deadlines.first_byte;
-    let again = request.try_clone();
-    let err = match tokio::time::timeout_at(until.into(), request.send()).await {
-        Ok(Ok(response)) => return Ok(response),
-        Ok(Err(err)) => err,
-        Err(_) => return Err(deadline_error("the response", deadlines.first_byte, url)),
-    };
-    // A kept-alive connection the server closed meets the next request with exactly this: the
-    // request goes once more, at once, on a new connection — it cannot have produced output.
-    let Some(again) = again.filter(|_| closed_under_us(&err)) else {
-        return Err(transport_error(err, url, doing));
-    };
-    log::debug!(
-        "the connection to {} closed under the request ({}); sending it again on a new one",
-        origin(url),
-        error_text(&err)
-    );
-    match tokio::time::timeout_at(until.into(), again.send()).await {
+    match tokio::time::timeout_at(until.into(), request.send()).await {
         Ok(Ok(response)) => Ok(response),
-        Ok(Err(err)) => Err(transport_error(err, url, doing)),
+        Ok(Err(err)) if err.is_connect() => Err(transport_error(err, url, doing)),
+        Ok(Err(err)) => Err(crate::retry::sent(transport_error(err, url, doing))),
         Err(_) => Err(deadline_error("the response", deadlines.first_byte, url)),
     }
-}
-
-/// Whether a request failed because its connection closed before any answer came: reset,
-/// broken, or ended before the response began (what a pooled connection the server had
-/// closed does). Not a refused connection, not a timeout.
-fn closed_under_us(err: &reqwest::Error) -> bool {
-    use std::error::Error;
-    if err.is_connect() || err.is_timeout() || err.is_status() {
-        return false;
-    }
-    let mut source: Option<&(dyn Error + 'static)> = err.source();
-    while let Some(cause) = source {
-        if let Some(io) = cause.downcast_ref::<std::io::Error>()
-            && matches!(
-                io.kind(),
-                std::io::ErrorKind::ConnectionReset
-                    | std::io::ErrorKind::ConnectionAborted
-                    | std::io::ErrorKind::BrokenPipe
-                    | std::io::ErrorKind::UnexpectedEof
-            )
-        {
-            return true;
-        }
-        if let Some(hyper) = cause.downcast_ref::<hyper::Error>()
-            && hyper.is_incomplete_message()
-        {
-            return true;
-        }
-        source = cause.source();
-    }
-    false
 }
 
 /// The most bytes allocated up front for a body whose length is declared.
@@ -297,7 +257,13 @@ pub async fn read_body_capped(
                 body.extend_from_slice(&chunk);
             }
             Ok(Ok(None)) => return Ok(body),
-            Ok(Err(err)) => return Err(transport_error(err, url, "reading the response")),
+            Ok(Err(err)) => {
+                return Err(crate::retry::sent(transport_error(
+                    err,
+                    url,
+                    "reading the response",
+                )));
+            }
             Err(_) if remaining <= deadlines.idle => {
                 return Err(deadline_error("the response", deadlines.overall, url));
             }

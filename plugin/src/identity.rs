@@ -46,7 +46,8 @@ pub fn plugin_info() -> PluginInfo {
             .into(),
         plugin_version: env!("CARGO_PKG_VERSION").into(),
         interface_version: INTERFACE_VERSION.into(),
-        capabilities: Capabilities::STREAMING
+        capabilities: Capabilities::CHAT
+            .with(Capabilities::STREAMING)
             .with(Capabilities::TOOLS)
             .with(Capabilities::REASONING)
             .with(Capabilities::DISCOVERY)

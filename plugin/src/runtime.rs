@@ -8,7 +8,7 @@
 use std::{collections::HashMap, path::Path, sync::Mutex, time::Duration};
 
 use once_cell::sync::OnceCell;
-use openclaw_provider_abi::{ErrorCode, ProviderError};
+use openclaw_provider_abi::{Cancellation, ErrorCode, ProviderError};
 use reqwest::redirect;
 use tokio::runtime::Runtime;
 
@@ -62,6 +62,32 @@ pub fn runtime() -> Result<&'static Runtime, ProviderError> {
 /// Runs a future to completion on the plugin's runtime, blocking the calling (host) thread.
 pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, ProviderError> {
     Ok(runtime()?.block_on(future))
+}
+
+/// How often a waiting call looks at its host's cancellation flag: well under the 100 ms in
+/// which a cancelled request's connection must be seen to close.
+const CANCEL_POLL: Duration = Duration::from_millis(10);
+
+/// [`block_on`], giving up with a `CANCELLED` error soon after `cancel` is set: the future is
+/// dropped then, which closes its connections.
+pub fn block_on_cancellable<F: std::future::Future>(
+    future: F,
+    cancel: &Cancellation,
+) -> Result<F::Output, ProviderError> {
+    let cancelled = async {
+        while !cancel.is_cancelled() {
+            tokio::time::sleep(CANCEL_POLL).await;
+        }
+    };
+    block_on(async {
+        tokio::select! {
+            output = future => Ok(output),
+            () = cancelled => Err(ProviderError::new(
+                ErrorCode::CANCELLED,
+                "the host cancelled the request",
+            )),
+        }
+    })?
 }
 
 /// An HTTP client for requests to `target` with the given connect timeout, shared by every call

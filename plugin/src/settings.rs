@@ -28,6 +28,7 @@ use serde_json::Value;
 
 use crate::{
     http::{Deadlines, MAX_DEADLINE},
+    retry::RetryPolicy,
     runtime::DEFAULT_CONNECT_TIMEOUT,
 };
 
@@ -43,12 +44,8 @@ pub const CHAT_DEADLINES: Deadlines = Deadlines {
 /// How a chat call behaves.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChatSettings {
-    /// Retries after the first attempt (429, 500, 502, 503, 504, connection failures).
-    pub max_retries: u32,
-    /// The first backoff delay; each retry doubles it (with jitter).
-    pub retry_base: Duration,
-    /// The longest wait before a retry, `Retry-After` included.
-    pub retry_max_delay: Duration,
+    /// When and how often a failed attempt goes again.
+    pub retry: RetryPolicy,
     pub deadlines: Deadlines,
     /// `X-HF-Bill-To`: the organisation billed.
     pub bill_to: Option<String>,
@@ -174,14 +171,21 @@ impl ChatSettings {
                 format!("billTo {org:?} cannot be sent as a header"),
             ));
         }
+        let retry_defaults = RetryPolicy::default();
+        let millis = |key: &str, default: Duration| {
+            // Clamped like deadlines: a wait longer than any deadline is never waited anyway,
+            // and bounded values keep the backoff arithmetic far from overflow.
+            number(key)
+                .map_or(default, Duration::from_millis)
+                .min(MAX_DEADLINE)
+        };
         Ok(Self {
-            max_retries: number("maxRetries").map(|n| n.min(10) as u32).unwrap_or(2),
-            // Clamped like deadlines: a wait longer than any deadline is never waited anyway, and
-            // bounded values keep the backoff arithmetic far from overflow.
-            retry_base: Duration::from_millis(number("retryBaseMs").unwrap_or(500))
-                .min(MAX_DEADLINE),
-            retry_max_delay: Duration::from_millis(number("retryMaxDelayMs").unwrap_or(30_000))
-                .min(MAX_DEADLINE),
+            retry: RetryPolicy {
+                max_retries: number("maxRetries")
+                    .map_or(retry_defaults.max_retries, |n| n.min(10) as u32),
+                base: millis("retryBaseMs", retry_defaults.base),
+                max_delay: millis("retryMaxDelayMs", retry_defaults.max_delay),
+            },
             deadlines: Deadlines::from_timeouts(&context.timeouts, defaults),
             bill_to,
             capability_routing: chat
@@ -215,7 +219,7 @@ mod tests {
     #[test]
     fn defaults_config_and_call_deadlines_layer() {
         let defaults = ChatSettings::for_call(&context("", Timeouts::default())).unwrap();
-        assert_eq!(defaults.max_retries, 2);
+        assert_eq!(defaults.retry.max_retries, 2);
         assert_eq!(defaults.deadlines.overall, Duration::from_secs(600));
         assert_eq!(defaults.bill_to, None);
 
@@ -228,7 +232,7 @@ mod tests {
             },
         ))
         .unwrap();
-        assert_eq!(configured.max_retries, 5);
+        assert_eq!(configured.retry.max_retries, 5);
         assert_eq!(configured.deadlines.idle, Duration::from_millis(1500));
         assert_eq!(configured.deadlines.overall, Duration::from_millis(9000));
         assert_eq!(configured.bill_to.as_deref(), Some("acme"));

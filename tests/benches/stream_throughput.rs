@@ -28,7 +28,7 @@ use openclaw_e2e::{
     stream_body, workspace_root,
 };
 use openclaw_provider_abi::{
-    CatalogRequest, DiscoveryMode, EventKind, abi_stable::std_types::RResult,
+    CatalogRequest, DiscoveryMode, EventKind, EventSource, abi_stable::std_types::RResult,
 };
 
 const CHAT: &str = "/v1/chat/completions";
@@ -98,21 +98,21 @@ fn through_abi(
 fn in_process(router: &MockRouter) -> (usize, Duration) {
     let context = call_context(&router.base_url());
     let started = Instant::now();
-    let mut stream = openclaw_huggingface::chat::chat_stream_local(&context, REQUEST).unwrap();
+    let mut stream = openclaw_huggingface::chat::chat_stream(&context, REQUEST).unwrap();
     let mut text_events = 0;
     let mut done = false;
+    let mut batch = Vec::with_capacity(4096);
     while !done {
         stream
-            .next_batch(
-                4096,
-                Duration::from_secs(5),
-                &mut |event| match event.kind {
-                    EventKind::TEXT_DELTA => text_events += 1,
-                    EventKind::DONE => done = true,
-                    _ => {}
-                },
-            )
+            .next_events(4096, Duration::from_secs(5), &mut batch)
             .unwrap();
+        for event in batch.drain(..) {
+            match event.kind {
+                EventKind::TEXT_DELTA => text_events += 1,
+                EventKind::DONE => done = true,
+                _ => {}
+            }
+        }
     }
     (text_events, started.elapsed())
 }

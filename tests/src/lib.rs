@@ -7,6 +7,7 @@
 //! target directory, so a warm build costs a fraction of a second.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failure here is a test failure
 
+pub mod fixtures;
 pub mod measure;
 pub mod mock_router;
 pub mod openclaw;
@@ -90,7 +91,7 @@ pub fn library_file(base: &str) -> String {
     )
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -166,97 +167,4 @@ pub fn stage_echo(dir: &Path) {
         &workspace_root().join("tests/providers/echo/openclaw.plugin.json"),
         &artifacts().echo_library,
     );
-}
-
-/// Builds (once per process) the echo provider against a copy of the interface crate whose
-/// major version is bumped to 2.0.0 — what a plugin built for an incompatible host looks like.
-/// It lives in its own workspace under the target directory, so the real workspace never sees
-/// it. Returns the library.
-pub fn echo_built_against_interface_v2() -> &'static Path {
-    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
-    LIBRARY.get_or_init(|| {
-        let root = workspace_root();
-        let fixture = artifacts()
-            .profile_dir
-            .parent()
-            .unwrap()
-            .join("fixtures/interface-v2");
-        let abi_manifest = r#"[package]
-name = "openclaw-provider-abi"
-version = "2.0.0"
-edition = "2024"
-
-[dependencies]
-abi_stable = { version = "0.11.3", default-features = false }
-serde = { version = "1", features = ["derive"] }
-serde_json = "1"
-"#;
-        let echo_manifest = r#"[package]
-name = "openclaw-echo-provider"
-version = "0.3.0"
-edition = "2024"
-
-[lib]
-name = "openclaw_echo_provider"
-crate-type = ["cdylib"]
-
-[dependencies]
-openclaw-provider-abi = { path = "../abi" }
-abi_stable = { version = "0.11.3", default-features = false }
-serde_json = "1"
-"#;
-        write_if_changed(
-            &fixture.join("Cargo.toml"),
-            "[workspace]\nmembers = [\"abi\", \"echo\"]\nresolver = \"3\"\n",
-        );
-        write_if_changed(&fixture.join("abi/Cargo.toml"), abi_manifest);
-        write_if_changed(&fixture.join("echo/Cargo.toml"), echo_manifest);
-        copy_tree_if_changed(&root.join("plugin/abi/src"), &fixture.join("abi/src"));
-        copy_tree_if_changed(
-            &root.join("tests/providers/echo/src"),
-            &fixture.join("echo/src"),
-        );
-        if !fixture.join("Cargo.lock").exists() {
-            // Same dependency versions as the real workspace, without a registry lookup.
-            std::fs::copy(root.join("Cargo.lock"), fixture.join("Cargo.lock")).unwrap();
-        }
-        let status = cargo()
-            .current_dir(&fixture)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "openclaw-echo-provider",
-                "--target-dir",
-            ])
-            .arg(fixture.join("target"))
-            .status()
-            .expect("running cargo build");
-        assert!(
-            status.success(),
-            "building the interface-2.0 fixture failed"
-        );
-        fixture
-            .join("target/debug")
-            .join(library_file("openclaw_echo_provider"))
-    })
-}
-
-fn write_if_changed(path: &Path, contents: &str) {
-    if std::fs::read_to_string(path).ok().as_deref() != Some(contents) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-}
-
-fn copy_tree_if_changed(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree_if_changed(&entry.path(), &target);
-        } else {
-            write_if_changed(&target, &std::fs::read_to_string(entry.path()).unwrap());
-        }
-    }
 }

@@ -45,6 +45,8 @@ struct Native<'a> {
     binaries: Option<&'a str>,
     /// The model onboarding makes the default, for the folder's OpenClaw entry.
     default_model: &'a str,
+    /// What the plugin serves (`chat`, `embeddings`, …), so a host knows without loading it.
+    capabilities: Vec<&'static str>,
 }
 
 /// The manifest for a plugin whose library's base name is `library` (`openclaw_huggingface`),
@@ -117,6 +119,10 @@ pub fn manifest_for(
             interface: info.interface_version.as_str(),
             binaries,
             default_model: info.default_model.as_str(),
+            capabilities: info
+                .capabilities
+                .serving(info.interface_version.as_str())
+                .names(),
         },
     };
     serde_json::to_value(&manifest).unwrap_or(Value::Null)

@@ -9,9 +9,9 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
 use openclaw_provider_abi::{
-    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, ModelInfo,
-    OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModuleRef,
-    ResolvedModel,
+    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Capabilities, Catalog,
+    CatalogRequest, ChatStreamBox, ErrorCode, MediaAnswer, ModelInfo, OnboardingRequest,
+    OnboardingResult, PluginInfo, ProviderError, ProviderModuleRef, ResolvedModel,
     abi_stable::std_types::{RResult, RSlice, RStr},
     documents::PluginMetadata,
 };
@@ -137,9 +137,120 @@ impl LoadedPlugin {
         into_result((self.module.onboarding_result())(request))
     }
 
+    /// What the plugin serves (`CHAT`, `EMBEDDINGS`, …): its serving capabilities, or chat
+    /// alone for a plugin built before they were declared.
+    pub fn serving(&self) -> Capabilities {
+        self.info
+            .capabilities
+            .serving(self.info.interface_version.as_str())
+    }
+
+    /// Whether the plugin serves `capability` (one serving bit).
+    pub fn serves(&self, capability: Capabilities) -> bool {
+        self.serving().contains(capability)
+    }
+
     /// The model catalog.
     pub fn list_models(&self, request: &CatalogRequest) -> Result<Catalog, ProviderError> {
-        into_result((self.module.list_models())(request))
+        self.list_models_cancellable(request, &openclaw_provider_abi::NEVER_CANCELLED)
+    }
+
+    /// The model catalog, stopped early when `cancel` is set (by a plugin that can; an older one
+    /// runs to its own deadline).
+    pub fn list_models_cancellable(
+        &self,
+        request: &CatalogRequest,
+        cancel: &Cancellation,
+    ) -> Result<Catalog, ProviderError> {
+        match self.module.list_models_cancellable() {
+            Some(list) => into_result(list(request, cancel)),
+            None => into_result((self.module.list_models())(request)),
+        }
+    }
+
+    /// Texts to vectors: an `EmbeddingRequest` document in, an `EmbeddingResult` out.
+    pub fn embed(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        let embed = self.entry(Capabilities::EMBEDDINGS, self.module.embed())?;
+        into_result(embed(context, RStr::from_str(request_json), cancel)).map(Into::into)
+    }
+
+    /// A prompt to images: an `ImageRequest` in, an `ImageResult` and the images out.
+    pub fn generate_image(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<MediaAnswer, ProviderError> {
+        let generate = self.entry(Capabilities::IMAGE_GENERATION, self.module.generate_image())?;
+        into_result(generate(context, RStr::from_str(request_json), cancel))
+    }
+
+    /// Speech to text: a `TranscriptionRequest` and the recording in, a `TranscriptionResult`
+    /// out.
+    pub fn transcribe_audio(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+        audio: BlobRef<'_>,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        let transcribe = self.entry(
+            Capabilities::SPEECH_RECOGNITION,
+            self.module.transcribe_audio(),
+        )?;
+        into_result(transcribe(
+            context,
+            RStr::from_str(request_json),
+            audio,
+            cancel,
+        ))
+        .map(Into::into)
+    }
+
+    /// Text to speech: a `SpeechRequest` in, a `SpeechResult` and the audio out.
+    pub fn synthesize_speech(
+        &self,
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<MediaAnswer, ProviderError> {
+        let synthesize = self.entry(
+            Capabilities::SPEECH_SYNTHESIS,
+            self.module.synthesize_speech(),
+        )?;
+        into_result(synthesize(context, RStr::from_str(request_json), cancel))
+    }
+
+    /// The account's spend and credits: a `UsageReport` document.
+    pub fn account_usage(
+        &self,
+        context: &CallContext,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        let usage = self.entry(Capabilities::ACCOUNT_USAGE, self.module.account_usage())?;
+        into_result(usage(context, cancel)).map(Into::into)
+    }
+
+    /// A capability's entry point, when the plugin declares the capability and has it.
+    fn entry<F>(&self, capability: Capabilities, entry: Option<F>) -> Result<F, ProviderError> {
+        match entry {
+            Some(entry) if self.serves(capability) => Ok(entry),
+            _ => Err(ProviderError::new(
+                ErrorCode::UNSUPPORTED,
+                format!(
+                    "the {} plugin ({} {}) does not serve {}",
+                    self.id(),
+                    self.info.plugin_version,
+                    self.info.interface_version,
+                    capability
+                ),
+            )),
+        }
     }
 
     /// What a model ref means, looked up in `known_models`.

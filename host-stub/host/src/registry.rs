@@ -9,7 +9,7 @@
 
 use std::path::PathBuf;
 
-use openclaw_provider_abi::{HostContext, INTERFACE_VERSION, PluginInfo, interface_compatible};
+use openclaw_provider_abi::{HostContext, PluginInfo, loader};
 
 use crate::{
     discovery::{Candidate, Origin, SearchRoot, find_candidates},
@@ -134,16 +134,11 @@ impl Registry {
                 ),
             ));
         }
-        if !interface_compatible(INTERFACE_VERSION, &native.interface) {
-            return Err(refuse(
-                &manifest_path,
-                id,
-                format!(
-                    "built against provider interface {}, but this host speaks {INTERFACE_VERSION} \
-                     (same major, plugin minor at least the host's); rebuild the plugin",
-                    native.interface
-                ),
-            ));
+        if !loader::loadable(&native.interface) {
+            let refused = loader::LoadError::IncompatibleInterface {
+                plugin: native.interface.clone(),
+            };
+            return Err(refuse(&manifest_path, id, refused.to_string()));
         }
         let binaries = native.binaries_dir(&candidate.dir);
         if native.binaries.is_some() && !binaries.is_dir() {

@@ -47,6 +47,8 @@ struct PluginView<'a> {
     version: &'a str,
     interface: &'a str,
     description: &'a str,
+    /// What it serves: `chat`, `embeddings`, … (chat alone for a plugin built before 1.2).
+    serves: Vec<&'static str>,
     capabilities: Vec<&'static str>,
     api: &'a str,
     default_base_url: &'a str,
@@ -65,6 +67,7 @@ impl<'a> From<&'a LoadedPlugin> for PluginView<'a> {
             version: info.plugin_version.as_str(),
             interface: info.interface_version.as_str(),
             description: info.description.as_str(),
+            serves: plugin.serving().names(),
             capabilities: info.capabilities.names(),
             api: info.api.as_str(),
             default_base_url: info.default_base_url.as_str(),
@@ -94,13 +97,22 @@ fn list(options: &HostOptions, json: bool) -> CliResult {
         );
         return Ok(());
     }
-    let mut rows = table(&["id", "name", "version", "interface", "origin", "path"]);
+    let mut rows = table(&[
+        "id",
+        "name",
+        "version",
+        "interface",
+        "serves",
+        "origin",
+        "path",
+    ]);
     for plugin in plugins {
         rows.add_row(row([
             plugin.id().to_owned(),
             plugin.info.display_name.to_string(),
             plugin.info.plugin_version.to_string(),
             plugin.info.interface_version.to_string(),
+            plugin.serving().names().join(", "),
             plugin.origin.label().to_owned(),
             plugin.dir.display().to_string(),
         ]));
@@ -177,6 +189,7 @@ fn inspect(options: &HostOptions, id: &str, json: bool) -> CliResult {
         ("description", view.description.to_owned()),
         ("version", view.version.to_owned()),
         ("interface", view.interface.to_owned()),
+        ("serves", view.serves.join(", ")),
         ("capabilities", view.capabilities.join(", ")),
         ("api", view.api.to_owned()),
         ("base URL", view.default_base_url.to_owned()),

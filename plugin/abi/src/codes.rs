@@ -180,7 +180,13 @@ macro_rules! bit_set {
 }
 
 named_values! {
-    /// What a plugin implements beyond the required minimum. Unknown bits are ignored.
+    /// What a plugin serves and how. Unknown bits are ignored.
+    ///
+    /// The *serving* bits (1.2: `CHAT` and the capabilities after it) say which entry points of
+    /// [`crate::ProviderModule`] answer: a host asks "does this plugin embed?" by testing
+    /// `EMBEDDINGS` here (in the plugin's info, or the manifest generated from it) and never
+    /// calls an entry point whose bit is clear. A plugin built against 1.1 sets none of them
+    /// and serves chat; hosts read [`Capabilities::serving`] instead of testing `CHAT` alone.
     Capabilities(u32) {
         /// `chat_stream` delivers events as they arrive.
         STREAMING = 1 => "streaming",
@@ -194,6 +200,37 @@ named_values! {
         CREDENTIAL_VALIDATION = 16 => "credential-validation",
         /// Image inputs are accepted in messages.
         VISION = 32 => "vision",
+        /// `chat` and `chat_stream` answer. (1.2)
+        CHAT = 64 => "chat",
+        /// `embed` answers: texts to vectors. (1.2)
+        EMBEDDINGS = 128 => "embeddings",
+        /// `generate_image` answers: a prompt to images. (1.2)
+        IMAGE_GENERATION = 256 => "image-generation",
+        /// `transcribe_audio` answers: speech to text. (1.2)
+        SPEECH_RECOGNITION = 512 => "speech-recognition",
+        /// `synthesize_speech` answers: text to speech. (1.2)
+        SPEECH_SYNTHESIS = 1024 => "speech-synthesis",
+        /// `account_usage` answers: the account's spend and credits. (1.2)
+        ACCOUNT_USAGE = 2048 => "account-usage",
+    }
+}
+
+impl Capabilities {
+    /// The bits that name an operation a plugin serves (as opposed to how it serves chat).
+    pub const SERVING: Self = Self::CHAT
+        .with(Self::EMBEDDINGS)
+        .with(Self::IMAGE_GENERATION)
+        .with(Self::SPEECH_RECOGNITION)
+        .with(Self::SPEECH_SYNTHESIS)
+        .with(Self::ACCOUNT_USAGE);
+
+    /// What a plugin built against `interface_version` serves: its serving bits, or chat alone
+    /// for a plugin from before 1.2, which had no serving bits and always chatted.
+    pub fn serving(self, interface_version: &str) -> Self {
+        match crate::parse_major_minor(interface_version) {
+            Some((1, minor)) if minor < 2 => Self::CHAT,
+            _ => Self(self.0 & Self::SERVING.0),
+        }
     }
 }
 bit_set!(Capabilities);

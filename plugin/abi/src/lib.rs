@@ -9,47 +9,68 @@
 //!
 //! A plugin is a `cdylib` exporting one root module, a prefix-type struct of `extern "C"`
 //! functions ([`ProviderModule`], reached through [`ProviderModuleRef`]). Control values — plugin
-//! info, auth methods, models, errors, stream events — are typed `#[repr(C)]` structs. Chat
-//! requests and results cross as JSON text (see [`documents`]) because OpenAI-compatible documents
-//! grow too often for a fixed layout. Every call is blocking from the host's point of view; a
-//! streaming chat returns a pull handle ([`ChatStream`]).
+//! info, auth methods, models, errors, stream events — are typed `#[repr(C)]` structs. Requests
+//! and answers whose wire shapes move fast (chat, embeddings, images, speech) cross as JSON text
+//! ([`documents`]); binary payloads cross as bytes with a media type ([`Blob`], [`BlobRef`]),
+//! never as base64. Every call is blocking from the host's point of view; a streamed chat
+//! returns a pull handle ([`ChatStream`]), and the long operations take a [`Cancellation`] the
+//! host sets from another thread.
+//!
+//! A plugin declares what it serves — chat, embeddings, image generation, speech recognition,
+//! speech synthesis, account usage — in its info's [`Capabilities`] (and the manifest generated
+//! from it), and hosts call only what is declared.
+//!
+//! # Writing a plugin
+//!
+//! Implement [`Provider`] with ordinary functions and export it with [`export_provider!`]; the
+//! glue in [`provider`] builds the root module and catches every panic at the boundary. A host
+//! opens libraries with [`loader::open`].
 //!
 //! # Evolution rules
 //!
-//! abi_stable accepts a plugin built against a *newer or equal* minor version of this crate and
-//! rejects an older one, and rejects any other major version. Therefore:
+//! abi_stable accepts a plugin whose root module has as many or more functions than the host
+//! expects, and rejects other major versions. Therefore:
 //!
 //! 1. Adding a function to [`ProviderModule`] or a method to [`ChatStream`]: append it after the
-//!    last field, bump the **minor** version. Old hosts keep working with new plugins; a host built
-//!    with the new minor refuses plugins built before it.
+//!    last field (with `#[sabi(missing_field(option))]` on a module function), bump the
+//!    **minor** version. Old hosts keep working with new plugins. A new host keeps loading
+//!    plugins of older minors it names in [`loader`] (today 1.1 and later), which simply lack the
+//!    newer functions; older ones are refused.
 //! 2. Anything else — a field added to, removed from or reordered in a plain struct, a changed
 //!    type or signature — bumps the **major** version. Hosts refuse plugins of another major.
 //! 3. New values of the integer newtypes ([`ErrorCode`], [`EventKind`], [`Capabilities`] …) may be
 //!    added in a minor release: receivers must treat unknown codes as [`ErrorCode::INTERNAL`],
 //!    skip unknown event kinds and ignore unknown capability bits.
-//! 4. New optional data may ride in the `*_json` fields that several structs carry, without an
-//!    ABI change; receivers ignore keys they do not know.
+//! 4. New optional data may ride in the `*_json` fields that several structs carry, and in the
+//!    JSON documents, without an ABI change; receivers ignore keys they do not know.
 //!
 //! # Obligations of a plugin
 //!
 //! * No panic may cross the boundary: every entry point and every [`ChatStream`] method catches
 //!   unwinding and returns an [`ErrorCode::INTERNAL`] error instead (an escaped panic would end the
-//!   host process).
+//!   host process). The [`provider`] glue does this for a [`Provider`].
 //! * No credential in any message, log line or `Debug` output. Credentials arrive per call as a
 //!   [`Secret`] inside a [`CallContext`]; a plugin never persists or caches them.
 //! * The root-module constructor stays cheap (no threads, no network): it runs inside `dlopen`.
+//! * A blob it returns is at most [`MAX_BLOB_BYTES`].
 //!
 //! # Obligations of a host
 //!
-//! * Load through abi_stable's checks (header, version strings, layout), never unload a library.
+//! * Load through [`loader::open`] (abi_stable's header, version and layout checks), never
+//!   unload a library.
 //! * Call [`ProviderModule::init`] once before anything else.
 //! * Treat unknown error codes as internal and skip unknown stream event kinds.
+//! * Pass in [`CallContext::provider_config_json`] only what [`documents::ProviderConfig`]
+//!   documents.
 #![allow(non_local_definitions)] // emitted by abi_stable's derive macros on current rustc
 
 mod codes;
 pub mod documents;
 mod error;
+pub mod loader;
+mod media;
 mod module;
+pub mod provider;
 mod secret;
 mod stream;
 mod types;
@@ -59,7 +80,9 @@ pub use codes::{
     SecretInputMode, Tristate,
 };
 pub use error::{ErrorCode, ProviderError, catch_panics};
+pub use media::{Blob, BlobRef, Cancellation, MAX_BLOB_BYTES, MediaAnswer, NEVER_CANCELLED};
 pub use module::{ProviderModule, ProviderModuleRef};
+pub use provider::{EventSource, Provider};
 pub use secret::Secret;
 pub use stream::{ChatStream, ChatStream_TO, ChatStreamBox, StreamEvent};
 pub use types::{
@@ -84,32 +107,14 @@ pub fn parse_major_minor(version: &str) -> Option<(u64, u64)> {
     Some((major, minor))
 }
 
-/// Whether a plugin built against interface `plugin_version` can be loaded by a host built against
-/// `host_version`: same major, and the plugin's minor at least the host's (see the evolution
-/// rules above).
-pub fn interface_compatible(host_version: &str, plugin_version: &str) -> bool {
-    match (
-        parse_major_minor(host_version),
-        parse_major_minor(plugin_version),
-    ) {
-        (Some((hm, hn)), Some((pm, pn))) => hm == pm && pn >= hn,
-        _ => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn compatibility_follows_the_evolution_rules() {
-        assert!(interface_compatible("1.0.0", "1.0.0"));
-        assert!(interface_compatible("1.0.0", "1.3.2"));
-        assert!(!interface_compatible("1.2.0", "1.1.9"));
-        assert!(!interface_compatible("1.0.0", "2.0.0"));
-        assert!(!interface_compatible("2.0.0", "1.9.0"));
-        assert!(!interface_compatible("1.0.0", "garbage"));
+    fn versions_read_major_and_minor() {
         assert_eq!(parse_major_minor(" 3.4.5 "), Some((3, 4)));
         assert_eq!(parse_major_minor("7"), Some((7, 0)));
+        assert_eq!(parse_major_minor("garbage"), None);
     }
 }

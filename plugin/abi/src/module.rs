@@ -9,8 +9,9 @@ use abi_stable::{
 };
 
 use crate::{
-    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, HostContext,
-    ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ResolvedModel,
+    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Catalog, CatalogRequest,
+    ChatStreamBox, HostContext, MediaAnswer, ModelInfo, OnboardingRequest, OnboardingResult,
+    PluginInfo, ProviderError, ResolvedModel,
 };
 
 /// The entry points of a provider plugin.
@@ -21,7 +22,11 @@ use crate::{
 ///
 /// This is an abi_stable *prefix type*: functions may only be appended after the last one, in a
 /// minor release (see the crate's evolution rules). `chat_stream` is the last field of the 1.0
-/// prefix; `prepare` was added in 1.1.
+/// prefix; `prepare` was added in 1.1; the capability entry points after it in 1.2. Their
+/// accessors return `Option`: a plugin built against 1.1 loads (see [`crate::loader`]) and
+/// simply lacks them. A host calls a capability's entry point only when the plugin's
+/// [`crate::Capabilities`] name it, and never has to write this table by hand: plugins build
+/// it from a [`crate::Provider`], hosts call it through their own safe wrapper.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = ProviderModuleRef)))]
@@ -78,6 +83,59 @@ pub struct ProviderModule {
     /// the work goes on in the background, and a failure shows in the next real call, not here.
     /// A plugin with nothing to prepare returns `Ok`. (1.1)
     pub prepare: extern "C" fn(context: &CallContext) -> RResult<(), ProviderError>,
+
+    /// `list_models`, stopping with a `CANCELLED` error soon after `cancel` is set. (1.2)
+    #[sabi(missing_field(option))]
+    pub list_models_cancellable:
+        extern "C" fn(&CatalogRequest, cancel: &Cancellation) -> RResult<Catalog, ProviderError>,
+
+    /// Texts to vectors: `request_json` is a [`crate::documents::EmbeddingRequest`], the answer
+    /// an [`crate::documents::EmbeddingResult`] as JSON. (1.2, `EMBEDDINGS`)
+    #[sabi(missing_field(option))]
+    pub embed: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+        cancel: &Cancellation,
+    ) -> RResult<RString, ProviderError>,
+
+    /// A prompt to images: `request_json` is a [`crate::documents::ImageRequest`]; the answer's
+    /// document an [`crate::documents::ImageResult`], its blobs the images. (1.2,
+    /// `IMAGE_GENERATION`)
+    #[sabi(missing_field(option))]
+    pub generate_image: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+        cancel: &Cancellation,
+    ) -> RResult<MediaAnswer, ProviderError>,
+
+    /// Speech to text: `audio` is the recording, `request_json` a
+    /// [`crate::documents::TranscriptionRequest`], the answer a
+    /// [`crate::documents::TranscriptionResult`] as JSON. (1.2, `SPEECH_RECOGNITION`)
+    #[sabi(missing_field(option))]
+    pub transcribe_audio: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+        audio: BlobRef<'_>,
+        cancel: &Cancellation,
+    ) -> RResult<RString, ProviderError>,
+
+    /// Text to speech: `request_json` is a [`crate::documents::SpeechRequest`]; the answer's
+    /// document a [`crate::documents::SpeechResult`], its one blob the audio. (1.2,
+    /// `SPEECH_SYNTHESIS`)
+    #[sabi(missing_field(option))]
+    pub synthesize_speech: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+        cancel: &Cancellation,
+    ) -> RResult<MediaAnswer, ProviderError>,
+
+    /// The account's spend and credits for the current period, as a
+    /// [`crate::documents::UsageReport`]. (1.2, `ACCOUNT_USAGE`)
+    #[sabi(missing_field(option))]
+    pub account_usage: extern "C" fn(
+        context: &CallContext,
+        cancel: &Cancellation,
+    ) -> RResult<RString, ProviderError>,
 }
 
 impl RootModule for ProviderModuleRef {

@@ -16,8 +16,8 @@ pub mod wire;
 use std::time::{Duration, Instant};
 
 use openclaw_provider_abi::{
-    CallContext, Catalog, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode, ModelInfo,
-    ProviderError, abi_stable::std_types::RString,
+    CallContext, Cancellation, Catalog, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode,
+    ModelInfo, ProviderError, abi_stable::std_types::RString,
 };
 
 use crate::{
@@ -39,8 +39,11 @@ const DISCOVERY_DEADLINES: Deadlines = Deadlines {
 /// list is about 5 MB; OpenClaw's 4 MiB cap fails it.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Answers `list_models`.
-pub fn list_models(request: &CatalogRequest) -> Result<Catalog, ProviderError> {
+/// Answers `list_models`; setting `cancel` stops a discovery in progress.
+pub fn list_models(
+    request: &CatalogRequest,
+    cancel: &Cancellation,
+) -> Result<Catalog, ProviderError> {
     let mode = request.mode;
     if mode == DiscoveryMode::STATIC {
         return Ok(built_in("the built-in catalog was requested"));
@@ -65,7 +68,8 @@ pub fn list_models(request: &CatalogRequest) -> Result<Catalog, ProviderError> {
         cap => cap,
     };
     let context = crate::oauth::fresh_context(&request.context);
-    let discovered = runtime::block_on(discover(&context, cap))?;
+    // A cancelled refresh is the caller's decision, not a discovery failure: never advisory.
+    let discovered = runtime::block_on_cancellable(discover(&context, cap), cancel)?;
     match (mode, discovered) {
         (DiscoveryMode::STRICT, result) => result.map(|models| Catalog {
             source: CatalogSource::LIVE,
@@ -182,7 +186,7 @@ pub(crate) async fn discover_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use openclaw_provider_abi::{Secret, Timeouts};
+    use openclaw_provider_abi::{NEVER_CANCELLED, Secret, Timeouts};
 
     fn request(mode: DiscoveryMode, credential: Option<&str>) -> CatalogRequest {
         CatalogRequest {
@@ -205,12 +209,15 @@ mod tests {
 
     #[test]
     fn without_network_or_token_the_built_in_list_comes_with_a_reason() {
-        let catalog =
-            list_models(&request(DiscoveryMode::STATIC, Some("hf_whatever_token"))).unwrap();
+        let catalog = list_models(
+            &request(DiscoveryMode::STATIC, Some("hf_whatever_token")),
+            &NEVER_CANCELLED,
+        )
+        .unwrap();
         assert_eq!(catalog.source, CatalogSource::BUILT_IN);
         assert_eq!(catalog.models.len(), builtin::BUILTIN_MODELS.len());
         for mode in [DiscoveryMode::ADVISORY, DiscoveryMode::STRICT] {
-            let catalog = list_models(&request(mode, None)).unwrap();
+            let catalog = list_models(&request(mode, None), &NEVER_CANCELLED).unwrap();
             assert_eq!(catalog.source, CatalogSource::BUILT_IN);
             assert!(catalog.fallback_reason.contains("no Hugging Face token"));
         }

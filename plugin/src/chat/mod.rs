@@ -1,8 +1,9 @@
 //! Chat over the router: `chat` (one piece) and `chat_stream` (a pull handle).
 //!
 //! Both prepare the request ([`request`], pinned to a capable upstream by [`routing`] when a
-//! request needs tools or structured output that not every upstream has), send it with the
-//! retry policy ([`retry`]) — once more unpinned when a pinned upstream is refused — check
+//! request needs tools or structured output that not every upstream has), send it through the
+//! plugin's one retry driver ([`crate::retry`]) — once more unpinned when a pinned upstream is
+//! refused — check
 //! what the answer says it is ([`content`]) and normalise what comes back ([`normalize`],
 //! with errors read bounded by [`error_value`]);
 //! streams are framed by [`sse`] and split of inline reasoning by [`think`]. The stream runs as a
@@ -14,7 +15,6 @@ pub mod content;
 pub mod error_value;
 pub mod normalize;
 pub mod request;
-pub mod retry;
 pub mod routing;
 pub mod sse;
 pub mod stream;
@@ -22,11 +22,9 @@ pub mod think;
 
 use std::time::Instant;
 
-use openclaw_provider_abi::{
-    CallContext, ChatStreamBox, ErrorCode, ProviderError, abi_stable::std_types::RString,
-};
+use openclaw_provider_abi::{CallContext, ErrorCode, ProviderError};
 
-use crate::{http, runtime};
+use crate::{http, retry, runtime};
 
 use self::request::{Prepared, prepare};
 
@@ -38,14 +36,13 @@ pub const MAX_ANSWER_BYTES: u64 = 32 * 1024 * 1024;
 const MAX_ERROR_BODY_BYTES: u64 = 64 * 1024;
 
 /// Answers `chat`: one request, the whole answer, as a `ChatResult` document.
-pub fn chat(context: &CallContext, request_json: &str) -> Result<RString, ProviderError> {
+pub fn chat(context: &CallContext, request_json: &str) -> Result<String, ProviderError> {
     let mut prepared = prepare(context, request_json, false)?;
     for notice in &prepared.notices {
         log::info!("{notice}");
     }
     let result = runtime::block_on(one_shot(&mut prepared))??;
     serde_json::to_string(&result)
-        .map(RString::from)
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
 }
 
@@ -53,98 +50,98 @@ pub fn chat(context: &CallContext, request_json: &str) -> Result<RString, Provid
 pub fn chat_stream(
     context: &CallContext,
     request_json: &str,
-) -> Result<ChatStreamBox, ProviderError> {
-    let prepared = prepare(context, request_json, true)?;
-    stream::start(prepared)
-}
-
-/// `chat_stream` for in-process callers (no ABI): the same stream as a plain Rust handle.
-pub fn chat_stream_local(
-    context: &CallContext,
-    request_json: &str,
 ) -> Result<stream::HfStream, ProviderError> {
-    stream::start_local(prepare(context, request_json, true)?)
+    stream::start(prepare(context, request_json, true)?)
 }
 
 /// The one-shot request with retries, within the overall deadline.
 async fn one_shot(
     prepared: &mut Prepared,
 ) -> Result<openclaw_provider_abi::documents::ChatResult, ProviderError> {
-    let settings = prepared.settings.clone();
-    let settings = &settings;
+    let policy = prepared.settings.retry;
     // Without streaming, headers come only once the whole answer is written.
-    let mut deadlines = settings.deadlines;
+    let mut deadlines = prepared.settings.deadlines;
     deadlines.first_byte = deadlines.overall;
     let until = Instant::now() + deadlines.overall;
-    let mut retries = 0;
-    loop {
-        let attempt = async {
-            let response = open(prepared, &deadlines).await?;
-            let serving = serving_provider(&response);
-            let kind = content::kind(response.headers());
-            let body = http::read_body_capped(
-                response,
-                MAX_ANSWER_BYTES,
-                None,
-                &deadlines,
-                until,
-                &prepared.url,
-            )
-            .await?;
-            normalize::one_shot(
-                &body,
-                &prepared.model,
-                serving.as_deref(),
-                Some(prepared.secret()),
-            )
-            .map_err(|error| match kind {
-                // An unreadable answer that did not even claim to be JSON: say what it was.
-                content::Kind::Other(named) if error.code == ErrorCode::INVALID_RESPONSE => {
-                    ProviderError::new(
-                        ErrorCode::INVALID_RESPONSE,
-                        format!(
-                            "{} answered with {} instead of a JSON chat completion ({})",
-                            http::origin(&prepared.url),
-                            named.map_or_else(
-                                || "no Content-Type".to_owned(),
-                                |t| format!("Content-Type {t}")
-                            ),
-                            error.message
+    let mut operation = OneShot {
+        prepared,
+        deadlines,
+        until,
+    };
+    retry::run(&policy, until, &mut operation).await
+}
+
+/// A one-shot chat, as the retry driver runs it. Its retries are logged: the answer reaches
+/// the caller only whole, so no output ever started before one.
+struct OneShot<'p> {
+    prepared: &'p mut Prepared,
+    deadlines: http::Deadlines,
+    until: Instant,
+}
+
+impl OneShot<'_> {
+    async fn answer(&self) -> Result<openclaw_provider_abi::documents::ChatResult, ProviderError> {
+        let prepared = &*self.prepared;
+        let response = open(prepared, &self.deadlines).await?;
+        let serving = serving_provider(&response);
+        let kind = content::kind(response.headers());
+        let body = http::read_body_capped(
+            response,
+            MAX_ANSWER_BYTES,
+            None,
+            &self.deadlines,
+            self.until,
+            &prepared.url,
+        )
+        .await?;
+        normalize::one_shot(
+            &body,
+            &prepared.model,
+            serving.as_deref(),
+            Some(prepared.secret()),
+        )
+        .map_err(|error| match kind {
+            // An unreadable answer that did not even claim to be JSON: say what it was.
+            content::Kind::Other(named) if error.code == ErrorCode::INVALID_RESPONSE => {
+                ProviderError::new(
+                    ErrorCode::INVALID_RESPONSE,
+                    format!(
+                        "{} answered with {} instead of a JSON chat completion ({})",
+                        http::origin(&prepared.url),
+                        named.map_or_else(
+                            || "no Content-Type".to_owned(),
+                            |t| format!("Content-Type {t}")
                         ),
-                    )
-                }
-                _ => error,
-            })
-        };
-        let remaining = until.saturating_duration_since(Instant::now());
-        let error = match tokio::time::timeout(remaining, attempt).await {
-            Ok(Ok(result)) => return Ok(result),
-            Ok(Err(error)) => error,
-            Err(_) => {
-                return Err(http::deadline_error(
-                    "the answer",
-                    deadlines.overall,
-                    &prepared.url,
-                ));
+                        error.message
+                    ),
+                )
             }
-        };
-        // A pinned upstream the account may not use: once more without the pin, at once.
-        if let Some(notice) = prepared.unpin_after(&error) {
-            log::info!("{notice}");
-            continue;
+            _ => error,
+        })
+    }
+}
+
+impl retry::Attempts for OneShot<'_> {
+    type Output = openclaw_provider_abi::documents::ChatResult;
+
+    async fn attempt(&mut self) -> retry::Outcome<Self::Output> {
+        match self.answer().await {
+            Ok(result) => retry::Outcome::Done(result),
+            Err(error) => retry::Outcome::Failed(error),
         }
-        // A one-shot answer reaches the caller only whole, so output never started.
-        let Some(wait) = retry::decide(&error, retries, false, until, settings) else {
-            return Err(error);
-        };
-        retries += 1;
-        log::info!(
-            "retrying in {} ms after {} (retry {retries} of {})",
-            wait.as_millis(),
-            error.code,
-            settings.max_retries
-        );
-        tokio::time::sleep(wait).await;
+    }
+
+    fn adjust(&mut self, error: &ProviderError) -> Option<String> {
+        self.prepared.unpin_after(error)
+    }
+
+    async fn announce(&mut self, notice: retry::Notice) -> bool {
+        log::info!("{}", notice.text);
+        true
+    }
+
+    fn deadline_passed(&self) -> ProviderError {
+        http::deadline_error("the answer", self.deadlines.overall, &self.prepared.url)
     }
 }
 

@@ -18,10 +18,7 @@ mod handle;
 
 use std::time::{Duration, Instant};
 
-use openclaw_provider_abi::{
-    ChatStream_TO, ChatStreamBox, ErrorCode, EventKind, ProviderError, StreamEvent,
-    abi_stable::sabi_trait::TD_Opaque,
-};
+use openclaw_provider_abi::{ErrorCode, EventKind, ProviderError, StreamEvent};
 use tokio::sync::mpsc;
 
 use super::{
@@ -29,10 +26,10 @@ use super::{
     normalize::{self, StreamState},
     open,
     request::Prepared,
-    retry, serving_provider,
+    serving_provider,
     sse::{Event, Framer},
 };
-use crate::{http, runtime};
+use crate::{http, retry, runtime};
 
 pub use self::handle::HfStream;
 use self::handle::Item;
@@ -40,13 +37,8 @@ use self::handle::Item;
 /// Batches in flight between the task and the handle.
 const CHANNEL_BATCHES: usize = 32;
 
-/// Starts the request and returns the handle as it crosses the ABI.
-pub fn start(prepared: Prepared) -> Result<ChatStreamBox, ProviderError> {
-    Ok(ChatStream_TO::from_value(start_local(prepared)?, TD_Opaque))
-}
-
-/// Starts the request and returns the handle as plain Rust (in-process use, benchmarks).
-pub fn start_local(prepared: Prepared) -> Result<HfStream, ProviderError> {
+/// Starts the request and returns the handle at once.
+pub fn start(prepared: Prepared) -> Result<HfStream, ProviderError> {
     let runtime = runtime::runtime()?;
     let (sender, receiver) = mpsc::channel(CHANNEL_BATCHES);
     let task = runtime.spawn(run(prepared, sender));
@@ -63,11 +55,11 @@ enum Pumped {
     Failed { error: ProviderError, content: bool },
 }
 
-/// The task: attempts with retries, then exactly one terminal item (DONE or a failure).
+/// The task: attempts through the retry driver, then exactly one terminal item (DONE, sent by
+/// the last attempt, or a failure).
 async fn run(mut prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
-    let settings = prepared.settings.clone();
-    let started = Instant::now();
-    let until = started + settings.deadlines.overall;
+    let policy = prepared.settings.retry;
+    let until = Instant::now() + prepared.settings.deadlines.overall;
     let notices: Vec<Item> = prepared
         .notices
         .iter()
@@ -76,62 +68,66 @@ async fn run(mut prepared: Prepared, sender: mpsc::Sender<Vec<Item>>) {
     if !notices.is_empty() && sender.send(notices).await.is_err() {
         return;
     }
-    let mut retries = 0;
-    loop {
-        let remaining = until.saturating_duration_since(Instant::now());
-        let outcome =
-            match tokio::time::timeout(remaining, attempt(&prepared, &sender, until)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Pumped::Failed {
-                    error: http::deadline_error(
-                        "the streamed answer",
-                        settings.deadlines.overall,
-                        &prepared.url,
-                    ),
-                    content: true, // a deadline is final either way
-                },
-            };
-        let (error, content) = match outcome {
-            Pumped::Done | Pumped::Abandoned => return,
-            Pumped::Failed { error, content } => (error, content),
-        };
-        // A pinned upstream the account may not use: once more without the pin, at once
-        // (nothing was delivered: the refusal came before any answer).
-        if !content && let Some(notice) = prepared.unpin_after(&error) {
-            let notice = StreamEvent::text(EventKind::NOTICE, notice.as_str());
-            if sender.send(vec![Item::Event(notice)]).await.is_err() {
-                return;
-            }
-            continue;
-        }
-        let Some(wait) = retry::decide(&error, retries, content, until, &settings) else {
-            let _ = sender.send(vec![Item::Failed(error)]).await;
-            return;
-        };
-        retries += 1;
-        let notice = StreamEvent {
-            kind: EventKind::NOTICE,
-            text: format!(
-                "retrying in {:.1} s after {} (retry {retries} of {})",
-                wait.as_secs_f64(),
+    let mut streaming = Streaming {
+        prepared: &mut prepared,
+        sender: &sender,
+        until,
+    };
+    if let Err(error) = retry::run(&policy, until, &mut streaming).await {
+        let _ = sender.send(vec![Item::Failed(error)]).await;
+    }
+}
+
+/// A streamed chat, as the retry driver runs it: retries and adjustments are announced to the
+/// host as notices, before any content.
+struct Streaming<'a> {
+    prepared: &'a mut Prepared,
+    sender: &'a mpsc::Sender<Vec<Item>>,
+    until: Instant,
+}
+
+impl retry::Attempts for Streaming<'_> {
+    /// Whether anybody was still listening at the end.
+    type Output = bool;
+
+    async fn attempt(&mut self) -> retry::Outcome<bool> {
+        match attempt(self.prepared, self.sender, self.until).await {
+            Pumped::Done => retry::Outcome::Done(true),
+            Pumped::Abandoned => retry::Outcome::Done(false),
+            Pumped::Failed {
                 error,
-                settings.max_retries
-            )
-            .into(),
-            json: serde_json::json!({
-                "retry": retries,
-                "of": settings.max_retries,
-                "delay_ms": wait.as_millis() as u64,
-                "code": error.code.to_string(),
-                "http_status": error.http_status,
-            })
-            .to_string()
-            .into(),
-        };
-        if sender.send(vec![Item::Event(notice)]).await.is_err() {
-            return;
+                content: true,
+            } => retry::Outcome::FailedAfterOutput(error),
+            Pumped::Failed {
+                error,
+                content: false,
+            } => retry::Outcome::Failed(error),
         }
-        tokio::time::sleep(wait).await;
+    }
+
+    fn adjust(&mut self, error: &ProviderError) -> Option<String> {
+        self.prepared.unpin_after(error)
+    }
+
+    async fn announce(&mut self, notice: retry::Notice) -> bool {
+        let event = StreamEvent {
+            kind: EventKind::NOTICE,
+            text: notice.text.into(),
+            json: if notice.details.is_null() {
+                Default::default()
+            } else {
+                notice.details.to_string().into()
+            },
+        };
+        self.sender.send(vec![Item::Event(event)]).await.is_ok()
+    }
+
+    fn deadline_passed(&self) -> ProviderError {
+        http::deadline_error(
+            "the streamed answer",
+            self.prepared.settings.deadlines.overall,
+            &self.prepared.url,
+        )
     }
 }
 
@@ -170,8 +166,10 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
             match tokio::time::timeout(deadlines.idle.min(remaining), response.chunk()).await {
                 Ok(Ok(piece)) => piece,
                 Ok(Err(err)) => {
+                    // The upstream had the request: it is never sent again (see `retry`).
+                    let error = http::transport_error(err, &prepared.url, "reading the stream");
                     return Pumped::Failed {
-                        error: http::transport_error(err, &prepared.url, "reading the stream"),
+                        error: retry::sent(error),
                         content: state.produced_content,
                     };
                 }

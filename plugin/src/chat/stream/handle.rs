@@ -1,15 +1,11 @@
 //! The handle the host pulls a streamed chat from: it takes the batches the stream's task
-//! sends, hands events out one at a time or in sweeps, delivers a failure only after the
-//! events that came before it, and refuses to be pulled past its end. Stopping it — or
-//! dropping it — aborts the task.
+//! sends and hands events out in sweeps, delivering a failure only after the events that came
+//! before it. Stopping it — or dropping it — aborts the task. (The ABI's glue adds what every
+//! stream needs at the boundary: panics caught, nothing handed out past the end.)
 
 use std::{collections::VecDeque, time::Duration};
 
-use openclaw_provider_abi::{
-    ChatStream, ErrorCode, EventKind, ProviderError, StreamEvent,
-    abi_stable::std_types::{ROption, RResult, RVec},
-    catch_panics,
-};
+use openclaw_provider_abi::{ErrorCode, EventSource, ProviderError, StreamEvent};
 use tokio::{sync::mpsc, task::JoinHandle};
 
 use crate::runtime;
@@ -21,21 +17,11 @@ pub(super) enum Item {
     Failed(ProviderError),
 }
 
-/// Where the handle stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum State {
-    Open,
-    /// The terminal event or error was handed out.
-    Finished,
-    Cancelled,
-}
-
 /// The handle the host pulls events from.
 pub struct HfStream {
     receiver: mpsc::Receiver<Vec<Item>>,
     buffer: VecDeque<Item>,
     task: JoinHandle<()>,
-    state: State,
 }
 
 impl HfStream {
@@ -45,7 +31,6 @@ impl HfStream {
             receiver,
             buffer: VecDeque::new(),
             task,
-            state: State::Open,
         }
     }
 
@@ -74,89 +59,44 @@ impl HfStream {
             Err(_) => Ok(false),
         }
     }
+}
 
-    /// Up to `max` ready events, handed to `each`, waiting at most `timeout` for the first.
-    /// The events before a failure come out now; the failure comes with the next call.
-    pub fn next_batch(
+impl EventSource for HfStream {
+    fn next_events(
         &mut self,
         max: usize,
         timeout: Duration,
-        each: &mut dyn FnMut(StreamEvent),
-    ) -> Result<usize, ProviderError> {
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), ProviderError> {
         let max = max.max(1);
         // The first event may be waited for; then whatever is buffered goes out in one sweep.
-        let Some(first) = self.next(timeout)? else {
-            return Ok(0);
-        };
-        let mut last = first.kind == EventKind::DONE;
-        each(first);
-        let mut count = 1;
-        while count < max && !last {
-            if self.buffer.is_empty() && !self.fill(Duration::ZERO)? {
+        let mut wait = timeout;
+        let mut count = 0;
+        while count < max {
+            if self.buffer.is_empty() && !self.fill(wait)? {
                 break;
             }
+            wait = Duration::ZERO;
             match self.buffer.pop_front() {
                 Some(Item::Event(event)) => {
-                    last = event.kind == EventKind::DONE;
-                    if last {
-                        self.state = State::Finished;
-                    }
-                    each(event);
+                    out.push(event);
                     count += 1;
                 }
+                // Events first; the failure comes with the next call.
+                Some(Item::Failed(error)) if count == 0 => return Err(error),
                 Some(failed @ Item::Failed(_)) => {
-                    // The failure comes with the next call, after these events.
                     self.buffer.push_front(failed);
                     break;
                 }
                 None => break,
             }
         }
-        Ok(count)
+        Ok(())
     }
 
-    /// Stops the request now.
-    pub fn stop(&mut self) {
+    fn cancel(&mut self) {
         self.task.abort();
         self.buffer.clear();
-        if self.state == State::Open {
-            self.state = State::Cancelled;
-        }
-    }
-
-    /// The next item, or `None` if nothing came within `timeout`.
-    pub fn next(&mut self, timeout: Duration) -> Result<Option<StreamEvent>, ProviderError> {
-        match self.state {
-            State::Finished => {
-                return Err(ProviderError::new(
-                    ErrorCode::INVALID_REQUEST,
-                    "the stream is over: it already delivered its last event",
-                ));
-            }
-            State::Cancelled => {
-                return Err(ProviderError::new(
-                    ErrorCode::CANCELLED,
-                    "the stream was cancelled",
-                ));
-            }
-            State::Open => {}
-        }
-        if self.buffer.is_empty() && !self.fill(timeout)? {
-            return Ok(None);
-        }
-        match self.buffer.pop_front() {
-            Some(Item::Event(event)) => {
-                if event.kind == EventKind::DONE {
-                    self.state = State::Finished;
-                }
-                Ok(Some(event))
-            }
-            Some(Item::Failed(error)) => {
-                self.state = State::Finished;
-                Err(error)
-            }
-            None => Ok(None),
-        }
     }
 }
 
@@ -165,38 +105,6 @@ fn task_gone() -> ProviderError {
         ErrorCode::INTERNAL,
         "the stream's task ended without a final event",
     )
-}
-
-impl ChatStream for HfStream {
-    fn next_event(&mut self, timeout_ms: u64) -> RResult<ROption<StreamEvent>, ProviderError> {
-        catch_panics("next_event", || {
-            self.next(Duration::from_millis(timeout_ms))
-                .map(ROption::from)
-        })
-    }
-
-    fn next_events(
-        &mut self,
-        max_events: u32,
-        timeout_ms: u64,
-    ) -> RResult<RVec<StreamEvent>, ProviderError> {
-        catch_panics("next_events", || {
-            let mut events = RVec::new();
-            self.next_batch(
-                max_events as usize,
-                Duration::from_millis(timeout_ms),
-                &mut |e| events.push(e),
-            )?;
-            Ok(events)
-        })
-    }
-
-    fn cancel(&mut self) {
-        let _ = catch_panics("cancel", || {
-            self.stop();
-            Ok(())
-        });
-    }
 }
 
 impl Drop for HfStream {

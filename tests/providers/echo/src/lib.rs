@@ -1,73 +1,56 @@
 //! The echo provider: a second, tiny provider plugin that exists only for the tests.
 //!
-//! It implements the whole contract without any network: its one-shot chat answers
-//! `echo: <last user message>`, its stream sends the same answer word by word, and it panics
-//! on purpose when a message asks it to (`panic`), so the tests can prove that a panic inside a
-//! plugin becomes an `internal` error while the host keeps running. Loading it next to the
-//! Hugging Face plugin, into the same host binary, proves that providers swap without
-//! recompiling the host.
+//! It implements the whole contract without any network, as any provider would — a [`Provider`]
+//! of plain functions, exported by the ABI crate's glue: its one-shot chat answers
+//! `echo: <last user message>`, its stream sends the same answer word by word, its embeddings
+//! are a few counts of each text's letters, and it panics on purpose when asked to (`panic` in a
+//! prompt or a base URL), so the tests can prove that a panic inside a plugin becomes an
+//! `internal` error while the host keeps running. Loading it next to the Hugging Face plugin,
+//! into the same host binary, proves that providers swap without recompiling the host.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, time::Duration};
 
-use abi_stable::{
-    export_root_module,
-    prefix_type::PrefixTypeTrait,
-    sabi_trait::TD_Opaque,
-    std_types::{ROption, RResult, RSlice, RStr, RString, RVec},
-};
 use openclaw_provider_abi::{
-    AccountInfo, AuthKind, AuthMethod, CallContext, Capabilities, Catalog, CatalogRequest,
-    CatalogSource, ChatStream, ChatStream_TO, ChatStreamBox, CredentialProfile, ErrorCode,
-    EventKind, HostContext, INTERFACE_VERSION, Modalities, ModelCost, ModelInfo, Note,
-    OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModule,
-    ProviderModuleRef, ResolvedModel, StreamEvent, Tristate, catch_panics,
-    documents::{ChatDone, ChatRequest, ChatResult, Content},
+    AccountInfo, AuthKind, AuthMethod, CallContext, Cancellation, Capabilities, Catalog,
+    CatalogRequest, CatalogSource, CredentialProfile, ErrorCode, EventKind, EventSource,
+    INTERFACE_VERSION, Modalities, ModelCost, ModelInfo, Note, OnboardingRequest, OnboardingResult,
+    PluginInfo, Provider, ProviderError, ResolvedModel, StreamEvent, Tristate,
+    abi_stable::std_types::{ROption, RString, RVec},
+    documents::{ChatDone, ChatRequest, ChatResult, Content, EmbeddingRequest, EmbeddingResult},
+    export_provider,
 };
 
-#[export_root_module]
-pub fn root_module() -> ProviderModuleRef {
-    ProviderModule {
-        info,
-        init,
-        auth_methods,
-        validate_credential,
-        onboarding_result,
-        list_models,
-        resolve_ref,
-        chat,
-        chat_stream,
-        prepare,
-    }
-    .leak_into_prefix()
-}
+/// The echo provider.
+pub struct Echo;
+
+export_provider!(Echo);
 
 const MODELS: [&str; 2] = ["echo-1", "echo-2"];
 
-extern "C" fn info() -> RResult<PluginInfo, ProviderError> {
-    catch_panics("info", || {
-        Ok(PluginInfo {
+/// The length of the echo provider's vectors.
+const DIMENSIONS: usize = 4;
+
+impl Provider for Echo {
+    fn info() -> PluginInfo {
+        PluginInfo {
             id: "echo".into(),
             display_name: "Echo (test provider)".into(),
             description: "Answers with what it was told".into(),
             plugin_version: env!("CARGO_PKG_VERSION").into(),
             interface_version: INTERFACE_VERSION.into(),
-            capabilities: Capabilities::STREAMING,
+            capabilities: Capabilities::CHAT
+                .with(Capabilities::STREAMING)
+                .with(Capabilities::EMBEDDINGS),
             api: "echo".into(),
             default_base_url: "echo://local".into(),
             default_model: "echo/echo-1".into(),
             docs_url: RString::new(),
             metadata_json: RString::new(),
-        })
-    })
-}
+        }
+    }
 
-extern "C" fn init(_context: &HostContext) -> RResult<(), ProviderError> {
-    catch_panics("init", || Ok(()))
-}
-
-extern "C" fn auth_methods() -> RResult<RVec<AuthMethod>, ProviderError> {
-    catch_panics("auth_methods", || {
-        Ok(RVec::from(vec![AuthMethod {
+    fn auth_methods() -> Vec<AuthMethod> {
+        vec![AuthMethod {
             provider_id: "echo".into(),
             method_id: "api-key".into(),
             kind: AuthKind::API_KEY,
@@ -88,12 +71,10 @@ extern "C" fn auth_methods() -> RResult<RVec<AuthMethod>, ProviderError> {
             required_permission: RString::new(),
             required_permission_label: RString::new(),
             secret_prefix: RString::new(),
-        }]))
-    })
-}
+        }]
+    }
 
-extern "C" fn validate_credential(context: &CallContext) -> RResult<AccountInfo, ProviderError> {
-    catch_panics("validate_credential", || {
+    fn validate_credential(context: &CallContext) -> Result<AccountInfo, ProviderError> {
         match context.credential.as_ref().map(|secret| secret.expose()) {
             ROption::RSome("echo-ok") => Ok(AccountInfo {
                 account_name: "echo-user".into(),
@@ -107,13 +88,9 @@ extern "C" fn validate_credential(context: &CallContext) -> RResult<AccountInfo,
                 Err(ProviderError::new(ErrorCode::UNAUTHORIZED, "not an echo key").with_status(401))
             }
         }
-    })
-}
+    }
 
-extern "C" fn onboarding_result(
-    request: &OnboardingRequest,
-) -> RResult<OnboardingResult, ProviderError> {
-    catch_panics("onboarding_result", || {
+    fn onboarding_result(request: &OnboardingRequest) -> Result<OnboardingResult, ProviderError> {
         let model = if request.chosen_model.is_empty() {
             "echo/echo-1".to_owned()
         } else {
@@ -136,7 +113,113 @@ extern "C" fn onboarding_result(
                 message: "nothing to configure".into(),
             }]),
         })
-    })
+    }
+
+    /// The built-in list; panics when the base URL asks for it (the host's panic-guard test).
+    fn list_models(
+        request: &CatalogRequest,
+        _cancel: &Cancellation,
+    ) -> Result<Catalog, ProviderError> {
+        if request
+            .context
+            .base_url
+            .as_ref()
+            .into_option()
+            .is_some_and(|url| url.as_str().contains("panic"))
+        {
+            panic!("asked to panic by the base URL");
+        }
+        Ok(Catalog {
+            source: CatalogSource::BUILT_IN,
+            models: MODELS.iter().map(|id| model(id)).collect(),
+            fallback_reason: "the echo provider has no live catalog".into(),
+        })
+    }
+
+    fn resolve_ref(reference: &str, _known: &[ModelInfo]) -> Result<ResolvedModel, ProviderError> {
+        let id = reference.trim();
+        let id = id.strip_prefix("echo/").unwrap_or(id).to_owned();
+        Ok(ResolvedModel {
+            provider_id: "echo".into(),
+            model_ref: format!("echo/{id}").into(),
+            wire_model_id: id.as_str().into(),
+            base_model_id: id.as_str().into(),
+            policy: RString::new(),
+            policy_provider: RString::new(),
+            known: MODELS.contains(&id.as_str()),
+            model: model(&id),
+            warnings: RVec::new(),
+        })
+    }
+
+    fn chat(_context: &CallContext, request_json: &str) -> Result<String, ProviderError> {
+        let (model, text) = answer(request_json)?;
+        let result = ChatResult {
+            model,
+            text,
+            finish_reason: Some("stop".into()),
+            ..ChatResult::default()
+        };
+        serde_json::to_string(&result)
+            .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
+    }
+
+    /// The answer word by word; a prompt containing `stream-panic` makes the stream panic.
+    fn chat_stream(
+        _context: &CallContext,
+        request_json: &str,
+    ) -> Result<Box<dyn EventSource>, ProviderError> {
+        if request_json.contains("stream-panic") {
+            return Ok(Box::new(EchoStream::Panicking));
+        }
+        let (model, text) = answer(request_json)?;
+        let mut events: VecDeque<StreamEvent> = text
+            .split_inclusive(' ')
+            .map(|word| StreamEvent::text(EventKind::TEXT_DELTA, word))
+            .collect();
+        let done = ChatDone {
+            model,
+            finish_reason: Some("stop".into()),
+            ..ChatDone::default()
+        };
+        events.push_back(StreamEvent::json(
+            EventKind::DONE,
+            serde_json::to_string(&done).unwrap_or_default(),
+        ));
+        Ok(Box::new(EchoStream::Replaying(events)))
+    }
+
+    /// Each text's counts of vowels, consonants, digits and other characters; `panic` in a text
+    /// makes it panic.
+    fn embed(
+        _context: &CallContext,
+        request_json: &str,
+        _cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        let request: EmbeddingRequest = serde_json::from_str(request_json)
+            .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
+        if request.input.iter().any(|text| text.contains("panic")) {
+            panic!("asked to panic by a text to embed");
+        }
+        let vectors = request
+            .input
+            .iter()
+            .map(|text| letter_counts(text))
+            .collect();
+        let result = EmbeddingResult {
+            model: request
+                .model
+                .strip_prefix("echo/")
+                .unwrap_or(&request.model)
+                .to_owned(),
+            serving_provider: Some("echo".into()),
+            vectors,
+            dimensions: DIMENSIONS as u32,
+            ..EmbeddingResult::default()
+        };
+        serde_json::to_string(&result)
+            .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
+    }
 }
 
 fn model(id: &str) -> ModelInfo {
@@ -154,48 +237,6 @@ fn model(id: &str) -> ModelInfo {
         facts_note: RString::new(),
         extra_json: RString::new(),
     }
-}
-
-/// The built-in list; panics when the base URL asks for it (the host's panic-guard test).
-extern "C" fn list_models(request: &CatalogRequest) -> RResult<Catalog, ProviderError> {
-    catch_panics("list_models", || {
-        if request
-            .context
-            .base_url
-            .as_ref()
-            .into_option()
-            .is_some_and(|url| url.as_str().contains("panic"))
-        {
-            panic!("asked to panic by the base URL");
-        }
-        Ok(Catalog {
-            source: CatalogSource::BUILT_IN,
-            models: MODELS.iter().map(|id| model(id)).collect(),
-            fallback_reason: "the echo provider has no live catalog".into(),
-        })
-    })
-}
-
-extern "C" fn resolve_ref(
-    reference: RStr<'_>,
-    _known: RSlice<'_, ModelInfo>,
-) -> RResult<ResolvedModel, ProviderError> {
-    catch_panics("resolve_ref", || {
-        let id = reference.as_str().trim();
-        let id = id.strip_prefix("echo/").unwrap_or(id).to_owned();
-        let known = MODELS.contains(&id.as_str());
-        Ok(ResolvedModel {
-            provider_id: "echo".into(),
-            model_ref: format!("echo/{id}").into(),
-            wire_model_id: id.as_str().into(),
-            base_model_id: id.as_str().into(),
-            policy: RString::new(),
-            policy_provider: RString::new(),
-            known,
-            model: model(&id),
-            warnings: RVec::new(),
-        })
-    })
 }
 
 /// The answer to a request: `echo: <last user text>`; panics when the text asks for it.
@@ -218,105 +259,48 @@ fn answer(request_json: &str) -> Result<(String, String), ProviderError> {
     Ok((request.model, format!("echo: {text}")))
 }
 
-extern "C" fn chat(_context: &CallContext, request: RStr<'_>) -> RResult<RString, ProviderError> {
-    catch_panics("chat", || {
-        let (model, text) = answer(request.as_str())?;
-        let result = ChatResult {
-            model,
-            text,
-            finish_reason: Some("stop".into()),
-            ..ChatResult::default()
+fn letter_counts(text: &str) -> Vec<f32> {
+    let mut counts = [0f32; DIMENSIONS];
+    for c in text.chars() {
+        let slot = match c.to_ascii_lowercase() {
+            'a' | 'e' | 'i' | 'o' | 'u' => 0,
+            c if c.is_ascii_alphabetic() => 1,
+            c if c.is_ascii_digit() => 2,
+            _ => 3,
         };
-        serde_json::to_string(&result)
-            .map(RString::from)
-            .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
-    })
-}
-
-/// Replays a prepared answer; a prompt containing `stream-panic` makes `next_event` panic.
-struct EchoStream {
-    events: VecDeque<StreamEvent>,
-    panic_on_next: bool,
-    finished: bool,
-}
-
-impl ChatStream for EchoStream {
-    fn next_event(&mut self, _timeout_ms: u64) -> RResult<ROption<StreamEvent>, ProviderError> {
-        catch_panics("next_event", || {
-            if self.panic_on_next {
-                panic!("asked to panic mid-stream");
-            }
-            if self.finished {
-                return Err(ProviderError::new(
-                    ErrorCode::INVALID_REQUEST,
-                    "the stream is over",
-                ));
-            }
-            let event = self.events.pop_front();
-            if event.as_ref().is_none_or(|e| e.kind == EventKind::DONE) {
-                self.finished = true;
-            }
-            Ok(event.into())
-        })
+        counts[slot] += 1.0;
     }
+    counts.to_vec()
+}
 
+/// A streamed echo.
+enum EchoStream {
+    /// Hands out a prepared answer.
+    Replaying(VecDeque<StreamEvent>),
+    /// Panics when pulled.
+    Panicking,
+}
+
+impl EventSource for EchoStream {
     fn next_events(
         &mut self,
-        max_events: u32,
-        timeout_ms: u64,
-    ) -> RResult<RVec<StreamEvent>, ProviderError> {
-        let mut batch = RVec::new();
-        while batch.len() < max_events as usize && !self.finished {
-            match self.next_event(timeout_ms).into_result() {
-                Ok(ROption::RSome(event)) => batch.push(event),
-                Ok(ROption::RNone) => break,
-                Err(err) if batch.is_empty() => return RResult::RErr(err),
-                Err(_) => break,
+        max: usize,
+        _timeout: Duration,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<(), ProviderError> {
+        match self {
+            Self::Replaying(events) => {
+                let take = max.min(events.len());
+                out.extend(events.drain(..take));
+                Ok(())
             }
+            Self::Panicking => panic!("asked to panic mid-stream"),
         }
-        RResult::ROk(batch)
     }
 
     fn cancel(&mut self) {
-        self.events.clear();
-        self.finished = true;
+        if let Self::Replaying(events) = self {
+            events.clear();
+        }
     }
-}
-
-extern "C" fn chat_stream(
-    _context: &CallContext,
-    request: RStr<'_>,
-) -> RResult<ChatStreamBox, ProviderError> {
-    catch_panics("chat_stream", || {
-        let panic_on_next = request.as_str().contains("stream-panic");
-        let (model, text) = if panic_on_next {
-            (String::new(), String::new())
-        } else {
-            answer(request.as_str())?
-        };
-        let mut events: VecDeque<StreamEvent> = text
-            .split_inclusive(' ')
-            .map(|word| StreamEvent::text(EventKind::TEXT_DELTA, word))
-            .collect();
-        let done = ChatDone {
-            model,
-            finish_reason: Some("stop".into()),
-            ..ChatDone::default()
-        };
-        events.push_back(StreamEvent::json(
-            EventKind::DONE,
-            serde_json::to_string(&done).unwrap_or_default(),
-        ));
-        let stream = EchoStream {
-            events,
-            panic_on_next,
-            finished: false,
-        };
-        Ok(ChatStream_TO::from_value(stream, TD_Opaque))
-    })
-}
-
-/// Nothing to prepare: the echo provider has no connections.
-extern "C" fn prepare(_context: &CallContext) -> RResult<(), ProviderError> {
-    catch_panics("prepare", || Ok(()))
 }

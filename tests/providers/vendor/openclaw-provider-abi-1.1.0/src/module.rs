@@ -1,0 +1,89 @@
+//! The root module a plugin exports: the table of entry points.
+
+use abi_stable::{
+    StableAbi,
+    library::RootModule,
+    package_version_strings,
+    sabi_types::VersionStrings,
+    std_types::{RResult, RSlice, RStr, RString, RVec},
+};
+
+use crate::{
+    AccountInfo, AuthMethod, CallContext, Catalog, CatalogRequest, ChatStreamBox, HostContext,
+    ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ResolvedModel,
+};
+
+/// The entry points of a provider plugin.
+///
+/// Every function returns `RResult` so that a plugin can report any failure — including a
+/// panic it caught — as a [`ProviderError`]. A function whose behaviour a plugin does not offer
+/// returns an `UNSUPPORTED` error, never invented data.
+///
+/// This is an abi_stable *prefix type*: functions may only be appended after the last one, in a
+/// minor release (see the crate's evolution rules). `chat_stream` is the last field of the 1.0
+/// prefix; `prepare` was added in 1.1.
+#[repr(C)]
+#[derive(StableAbi)]
+#[sabi(kind(Prefix(prefix_ref = ProviderModuleRef)))]
+#[sabi(missing_field(panic))]
+pub struct ProviderModule {
+    /// Who the plugin is. Cheap; needs no `init`.
+    pub info: extern "C" fn() -> RResult<PluginInfo, ProviderError>,
+
+    /// Called once by the host before anything else but `info`: gives the plugin the host's log
+    /// sink and user-agent token. Starts nothing expensive.
+    pub init: extern "C" fn(&HostContext) -> RResult<(), ProviderError>,
+
+    /// The ways to authenticate, in the order a picker should list them.
+    pub auth_methods: extern "C" fn() -> RResult<RVec<AuthMethod>, ProviderError>,
+
+    /// Checks the credential in the context against the service: whose it is and whether it may
+    /// make the calls the provider needs. An onboarding hook.
+    pub validate_credential: extern "C" fn(&CallContext) -> RResult<AccountInfo, ProviderError>,
+
+    /// What onboarding with a method changes: the profile to store, a config patch, the default
+    /// model and notes. An onboarding hook; the host applies the result.
+    pub onboarding_result:
+        extern "C" fn(&OnboardingRequest) -> RResult<OnboardingResult, ProviderError>,
+
+    /// The model catalog: built-in, or discovered live as the request's mode allows.
+    pub list_models: extern "C" fn(&CatalogRequest) -> RResult<Catalog, ProviderError>,
+
+    /// What a model ref means: the id sent on the wire, the policy, and the metadata that applies,
+    /// looked up in `known_models` (the host's merged catalog; empty means the built-in one).
+    pub resolve_ref: extern "C" fn(
+        reference: RStr<'_>,
+        known_models: RSlice<'_, ModelInfo>,
+    ) -> RResult<ResolvedModel, ProviderError>,
+
+    /// A chat completion in one piece. `request_json` is a
+    /// [`crate::documents::ChatRequest`]; the result is a [`crate::documents::ChatResult`] as JSON.
+    pub chat: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+    ) -> RResult<RString, ProviderError>,
+
+    /// A streamed chat completion. Returns at once with a pull handle, so the host can cancel at
+    /// any moment; failures of the request itself (refusals, timeouts, retries exhausted) arrive
+    /// through the handle. Only a request that cannot be sent at all (malformed JSON) fails here.
+    #[sabi(last_prefix_field)]
+    pub chat_stream: extern "C" fn(
+        context: &CallContext,
+        request_json: RStr<'_>,
+    ) -> RResult<ChatStreamBox, ProviderError>,
+
+    /// Gets ready for calls like the ones `context` describes (its base URL and deadlines):
+    /// opens what they will need — a connection to the service — so the next call does not
+    /// wait for it. Returns at once and never sends the credential anywhere a call would not;
+    /// the work goes on in the background, and a failure shows in the next real call, not here.
+    /// A plugin with nothing to prepare returns `Ok`. (1.1)
+    pub prepare: extern "C" fn(context: &CallContext) -> RResult<(), ProviderError>,
+}
+
+impl RootModule for ProviderModuleRef {
+    abi_stable::declare_root_module_statics! {ProviderModuleRef}
+
+    const BASE_NAME: &'static str = "openclaw_provider";
+    const NAME: &'static str = "OpenClaw provider plugin";
+    const VERSION_STRINGS: VersionStrings = package_version_strings!();
+}
