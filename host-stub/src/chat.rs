@@ -3,21 +3,18 @@
 //! each event to a [`ChatSink`] as it arrives.
 //!
 //! Each call carries the resolved model's upstreams as the catalog (`models.json`) lists them,
-//! in the provider config's `upstreams` key (`{"model": "<org>/<model>", "providers": [<the
-//! row's providers>]}`, an empty list when the catalog knows none), so a plugin can choose
-//! among them without fetching its catalog — which a process that ends with the chat would
-//! fetch in vain.
+//! in the provider config's `upstreams` (see the ABI's `ProviderConfig`; no providers when the
+//! catalog knows none), so a plugin can choose among them without fetching its catalog — which
+//! a process that ends with the chat would fetch in vain.
 //!
 //! Fallback rules: the next candidate is tried after a refused credential, a missing permission,
 //! exhausted credits, a rate limit (after the plugin's own retries), an upstream failure, a
 //! timeout, a network failure, or a model the service does not know or serve — never after a
 //! cancellation, and never once any output has been shown. Every attempt is reported.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use openclaw_provider_abi::{
-    ErrorCode, ProviderError, Timeouts,
-    documents::{ChatDone, ChatRequest, ChatResult, Message, ToolCallDelta},
+    Cancellation, ErrorCode, ProviderError, Timeouts,
+    documents::{ChatDone, ChatRequest, ChatResult, Message, ModelUpstreams, ToolCallDelta},
 };
 use provider_host::{event_lines::AttemptRecord, events::ChatEvent};
 use serde::Serialize;
@@ -26,7 +23,6 @@ use crate::{
     catalog,
     host::Host,
     model_refs::{self, aliases, expand_alias, provider_of},
-    provider_settings::ProviderSettings,
 };
 
 /// What the user asked for.
@@ -161,7 +157,7 @@ pub fn run(
     host: &Host,
     options: &ChatOptions,
     sink: &mut dyn ChatSink,
-    cancel: &AtomicBool,
+    cancel: &Cancellation,
 ) -> Result<ChatOutcome, ChatFailure> {
     let (chain, note) = candidates(host, options.model.as_deref())?;
     if let Some(note) = note {
@@ -207,9 +203,9 @@ pub fn run(
             outcome: error.code.to_string(),
             message: Some(error.message.to_string()),
         });
-        let next = chain.get(index + 1).filter(|_| {
-            !output_started && advances_fallback(error.code) && !cancel.load(Ordering::SeqCst)
-        });
+        let next = chain
+            .get(index + 1)
+            .filter(|_| !output_started && advances_fallback(error.code) && !cancel.is_cancelled());
         sink.failed(&attempt, &error, next.map(String::as_str));
         if next.is_none() {
             return Err(ChatFailure::Failed { error, attempts });
@@ -241,7 +237,7 @@ fn try_model(
     reference: &str,
     options: &ChatOptions,
     sink: &mut dyn ChatSink,
-    cancel: &AtomicBool,
+    cancel: &Cancellation,
 ) -> Result<(String, ChatDone), Tried> {
     let provider = provider_of(reference).ok_or_else(|| {
         ProviderError::new(
@@ -265,7 +261,6 @@ fn try_model(
     let credential = host
         .credential(plugin, None)
         .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
-    let mut settings = ProviderSettings::read(&host.config, plugin.id());
     let base_model = resolved.base_model_id.as_str();
     let providers = current
         .models
@@ -273,12 +268,16 @@ fn try_model(
         .find(|row| row.id == base_model)
         .map(|row| row.providers.as_slice())
         .unwrap_or_default();
-    if let Some(config) = settings.provider_config.as_object_mut() {
-        config.insert(
-            "upstreams".into(),
-            serde_json::json!({"model": base_model, "providers": providers}),
-        );
-    }
+    // The catalog row's upstream entries, in the contract's words (the row writes them so).
+    let upstreams: ModelUpstreams = serde_json::from_value(serde_json::json!({
+        "model": base_model,
+        "providers": providers,
+    }))
+    .unwrap_or_default();
+    let settings = host
+        .config
+        .provider_settings(plugin.id())
+        .with_upstreams(upstreams);
     let context =
         settings.call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
     let mut messages = Vec::new();
@@ -327,7 +326,7 @@ fn try_model(
     for event in plugin.chat_events(&context, &request_json, Some(cancel))? {
         let event = match event {
             Ok(event) => event,
-            Err(_) if cancel.load(Ordering::SeqCst) => return Err(Tried::Cancelled),
+            Err(_) if cancel.is_cancelled() => return Err(Tried::Cancelled),
             Err(error) => {
                 return Err(Tried::Failed {
                     error,
@@ -341,7 +340,7 @@ fn try_model(
             ChatEvent::Reasoning(text) => sink.reasoning(&text),
             ChatEvent::ToolCall(delta) => sink.tool_call(&delta),
             ChatEvent::ServingProvider(name) => sink.serving_provider(&name),
-            ChatEvent::Notice(text) => sink.notice(&text),
+            ChatEvent::Notice { message, .. } => sink.notice(&message),
             ChatEvent::Usage(_) => {} // the done event carries the final figures
             ChatEvent::Done(done) => return Ok((model_ref, done)),
         }

@@ -13,6 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
+use provider_host::settings::ProviderSettings;
 use serde_json::{Map, Value};
 
 use crate::files::{FileLock, write_atomic};
@@ -71,6 +72,16 @@ impl Config {
     /// The value at a dotted path (`plugins.load.paths`), if present.
     pub fn get(&self, dotted: &str) -> Option<&Value> {
         lookup(&self.root, dotted)
+    }
+
+    /// What the configuration says about provider `id`: its `models.providers.<id>` block and
+    /// its plugin entry's `config`, shaped by the host library.
+    pub fn provider_settings(&self, id: &str) -> ProviderSettings {
+        ProviderSettings::from_blocks(
+            id,
+            self.get(&format!("models.providers.{id}")),
+            self.get(&format!("plugins.entries.{id}.config")),
+        )
     }
 
     /// The strings of the array at a dotted path; other values are ignored.

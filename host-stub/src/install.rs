@@ -134,18 +134,22 @@ const MAX_PACKAGE_BYTES: u64 = 1024 * 1024;
 /// The licence texts at the folder's top level (`LICENSE`, `LICENSE-MIT`, `COPYING`, …): they
 /// travel with the code they licence.
 fn licence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    top_level_files(dir, |name| {
+        ["LICENSE", "LICENCE", "COPYING", "NOTICE"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix))
+    })
+}
+
+/// The regular files at the top of `dir` whose names `wanted` picks, sorted.
+fn top_level_files(dir: &Path, wanted: impl Fn(&str) -> bool) -> anyhow::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     let entries =
         std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name();
-        let licence = name.to_str().is_some_and(|name| {
-            ["LICENSE", "LICENCE", "COPYING", "NOTICE"]
-                .iter()
-                .any(|prefix| name.starts_with(prefix))
-        });
-        if licence && entry.file_type()?.is_file() {
+        if name.to_str().is_some_and(&wanted) && entry.file_type()?.is_file() {
             found.push(PathBuf::from(name));
         }
     }
@@ -153,8 +157,9 @@ fn licence_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(found)
 }
 
-/// `package.json` and the entry modules it lists under `openclaw.extensions`, if the folder has
-/// an OpenClaw half.
+/// `package.json`, the entry modules it lists under `openclaw.extensions` and the modules beside
+/// them (every `.js` and `.mjs` at the top of the folder: the entry imports its own modules), if
+/// the folder has an OpenClaw half.
 fn openclaw_entry_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let package = dir.join("package.json");
     if !package.is_file() {
@@ -183,6 +188,12 @@ fn openclaw_entry_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
             );
         }
         files.push(relative.to_path_buf());
+    }
+    let modules = top_level_files(dir, |name| name.ends_with(".js") || name.ends_with(".mjs"))?;
+    for module in modules {
+        if !files.contains(&module) {
+            files.push(module);
+        }
     }
     Ok(files)
 }

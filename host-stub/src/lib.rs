@@ -24,4 +24,3 @@ mod openclaw_store;
 mod paths;
 mod plugin_settings;
 mod profiles;
-mod provider_settings;

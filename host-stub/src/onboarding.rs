@@ -25,7 +25,6 @@ use crate::{
     config::{Config, merge_patch},
     host::Host,
     profiles::ProfileStore,
-    provider_settings::ProviderSettings,
 };
 
 /// Where the key being onboarded comes from.
@@ -305,7 +304,7 @@ pub fn validate(
     plugin: &LoadedPlugin,
     secret: &Secret,
 ) -> Result<AccountInfo, ProviderError> {
-    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let settings = host.config.provider_settings(plugin.id());
     plugin.validate_credential(&settings.call_context(Some(secret), Timeouts::default()))
 }
 

@@ -6,8 +6,10 @@
 use openclaw_provider_abi::{
     AuthKind, AuthMethod, Capabilities, INTERFACE_VERSION, PluginInfo,
     abi_stable::std_types::{RString, RVec},
-    documents::{PluginMetadata, RoutingPolicy},
+    documents::{ModelDefaults, PluginMetadata, RoutingPolicy},
 };
+
+use crate::catalog::builtin::{DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_TOKENS};
 
 /// The provider id: the first segment of model refs and the key of its configuration.
 pub const PROVIDER_ID: &str = "huggingface";
@@ -82,6 +84,10 @@ fn metadata() -> String {
         ],
         // The schema is a file of this crate, checked by a unit test.
         config_schema: serde_json::from_str(CONFIG_SCHEMA).ok(),
+        model_defaults: Some(ModelDefaults {
+            context_window: DEFAULT_CONTEXT_WINDOW,
+            max_tokens: DEFAULT_MAX_TOKENS,
+        }),
     };
     serde_json::to_string(&metadata).unwrap_or_default()
 }

@@ -1,7 +1,7 @@
 //! The plugin's own settings, read per call from the provider configuration the host passes
-//! ([`CallContext::provider_config_json`]): `models.providers.huggingface.billTo`, the plugin
-//! entry's `chat` block — retries, deadlines, capability routing — and, for one call, the
-//! upstreams of the model the host resolved (`upstreams`, see [`HostUpstreams`]):
+//! (the ABI's `ProviderConfig`): `models.providers.huggingface.billTo`, the plugin entry's
+//! `chat` block — retries, deadlines, capability routing — and, for one call, the upstreams of
+//! the model the host resolved (`upstreams`, see [`HostUpstreams`]):
 //!
 //! ```json5
 //! { billTo: "my-org",
@@ -21,8 +21,8 @@
 use std::time::Duration;
 
 use openclaw_provider_abi::{
-    CallContext, ErrorCode, ModelProvider, ProviderError, Timeouts, Tristate,
-    abi_stable::std_types::ROption,
+    CallContext, ErrorCode, ModelProvider, ProviderError, Timeouts,
+    documents::{ModelUpstreams, ProviderConfig},
 };
 use serde_json::Value;
 
@@ -78,12 +78,10 @@ impl RoutingPolicy {
     }
 }
 
-/// The provider config's `upstreams` key: the upstreams of the model a host resolved, as its
-/// catalog lists them (host-stub sends its `models.json` row's `providers`), so the plugin need
-/// not fetch the catalog itself; an empty list says the host knows none (and the plugin then
-/// fetches nothing either). `model` is the model id without a policy; entries use the catalog
-/// row's names (`name`, `status`, `supportsTools`, `supportsStructuredOutput`, `throughput`,
-/// `firstTokenLatencyMs`, `contextLength`, `pricing.{input,output}`).
+/// The upstreams of the model a host resolved, from the provider config's `upstreams` (see
+/// the ABI's `ProviderConfig`): as its catalog lists them, so the plugin need not fetch the
+/// catalog itself; an empty list says the host knows none (and the plugin then fetches nothing
+/// either). `model` is the model id without a policy.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostUpstreams {
     pub model: String,
@@ -94,47 +92,19 @@ pub struct HostUpstreams {
 const MAX_HOST_UPSTREAMS: usize = 256;
 
 impl HostUpstreams {
-    /// Reads the key; `None` when it is absent or not of its shape.
-    fn read(value: &Value) -> Option<Self> {
-        let model = value.get("model")?.as_str()?.trim();
-        let providers = value.get("providers")?.as_array()?;
-        let number = |entry: &Value, key: &str| -> ROption<f64> {
-            entry
-                .get(key)
-                .and_then(Value::as_f64)
-                .filter(|n| n.is_finite())
-                .into()
-        };
-        let flag =
-            |entry: &Value, key: &str| Tristate::from(entry.get(key).and_then(Value::as_bool));
-        let providers = providers
+    /// The host's facts; `None` without a model id. Entries without a usable name are left
+    /// out; a missing status counts as live (the host listed the upstream).
+    fn read(upstreams: &ModelUpstreams) -> Option<Self> {
+        let model = upstreams.model.trim();
+        let providers = upstreams
+            .providers
             .iter()
             .take(MAX_HOST_UPSTREAMS)
-            .filter_map(|entry| {
-                let name = entry.get("name")?.as_str()?.trim();
-                (!name.is_empty() && name.len() <= 128).then_some(())?;
-                let pricing = entry.get("pricing");
-                Some(ModelProvider {
-                    name: name.into(),
-                    status: entry
-                        .get("status")
-                        .and_then(Value::as_str)
-                        .unwrap_or("live")
-                        .into(),
-                    context_length: entry
-                        .get("contextLength")
-                        .and_then(Value::as_u64)
-                        .unwrap_or(0),
-                    input_price: pricing.map_or(ROption::RNone, |p| number(p, "input")),
-                    output_price: pricing.map_or(ROption::RNone, |p| number(p, "output")),
-                    supports_tools: flag(entry, "supportsTools"),
-                    supports_structured_output: flag(entry, "supportsStructuredOutput"),
-                    throughput_tps: number(entry, "throughput"),
-                    first_token_latency_ms: number(entry, "firstTokenLatencyMs"),
-                    is_model_author: false,
-                    is_free: false,
-                })
+            .filter(|facts| {
+                let name = facts.name.trim();
+                !name.is_empty() && name.len() <= 128
             })
+            .map(|facts| facts.to_model_provider("live"))
             .collect();
         (!model.is_empty()).then(|| Self {
             model: model.to_owned(),
@@ -146,9 +116,8 @@ impl HostUpstreams {
 impl ChatSettings {
     /// The settings for one call.
     pub fn for_call(context: &CallContext) -> Result<Self, ProviderError> {
-        let config: Value =
-            serde_json::from_str(context.provider_config_json.as_str()).unwrap_or(Value::Null);
-        let chat = config.pointer("/plugin/chat");
+        let config = ProviderConfig::parse(context.provider_config_json.as_str());
+        let chat = config.plugin.get("chat");
         let number = |key: &str| chat.and_then(|c| c.get(key)).and_then(Value::as_u64);
         let configured = Timeouts {
             connect_ms: number("connectTimeoutMs").unwrap_or(0),
@@ -158,6 +127,7 @@ impl ChatSettings {
         };
         let defaults = Deadlines::from_timeouts(&configured, CHAT_DEADLINES);
         let bill_to = config
+            .options
             .get("billTo")
             .and_then(Value::as_str)
             .map(str::trim)
@@ -199,7 +169,7 @@ impl ChatSettings {
                 Some("cheapest") => RoutingPolicy::Cheapest,
                 _ => RoutingPolicy::Fastest,
             },
-            host_upstreams: config.get("upstreams").and_then(HostUpstreams::read),
+            host_upstreams: config.upstreams.as_ref().and_then(HostUpstreams::read),
         })
     }
 }
@@ -207,6 +177,7 @@ impl ChatSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openclaw_provider_abi::Tristate;
 
     fn context(config: &str, timeouts: Timeouts) -> CallContext {
         CallContext {

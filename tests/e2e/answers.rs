@@ -175,7 +175,7 @@ fn a_403_for_an_upstream_not_available_names_it_and_the_upstreams_that_serve_the
     );
     let error = error_of(&run);
     assert_eq!(error["code"], "forbidden");
-    assert_eq!(error["http_status"], 403);
+    assert_eq!(error["httpStatus"], 403);
     assert_eq!(
         error["message"],
         format!(
@@ -970,7 +970,7 @@ impl Resident {
             };
             let last = !matches!(
                 line["type"].as_str(),
-                Some("text" | "reasoning" | "tool_call" | "serving_provider" | "notice")
+                Some("text" | "reasoning" | "toolCall" | "servingProvider" | "notice")
             );
             answer.push(line);
             if last {
@@ -989,7 +989,7 @@ impl Drop for Resident {
 }
 
 fn settings(router: &MockRouter) -> Value {
-    json!({"baseUrl": router.base_url(), "providerConfig": {"plugin": {"chat": {"maxRetries": 0}}}})
+    json!({"provider": {"baseUrl": router.base_url()}, "plugin": {"chat": {"maxRetries": 0}}})
 }
 
 fn tools_request(rid: u64, router: &MockRouter, model: &str) -> Value {
@@ -1022,7 +1022,7 @@ fn the_resident_bridge_routes_by_its_catalog_and_remembers_a_refused_upstream() 
         json!({"rid": 1, "op": "catalog", "credential": SENTINEL_TOKEN,
                        "settings": settings(&router), "mode": "strict"}),
     );
-    assert_eq!(bridge.answer(1).last().unwrap()["type"], "catalog");
+    assert_eq!(bridge.answer(1).last().unwrap()["type"], "done");
 
     bridge.send(tools_request(2, &router, &format!("huggingface/{QWEN}")));
     let first = bridge.answer(2);
@@ -1156,8 +1156,8 @@ fn the_bridge_gives_the_same_advice() {
         &[
             "--base-url",
             &base,
-            "--provider-config",
-            r#"{"billTo":"acme"}"#,
+            "--settings",
+            r#"{"provider":{"billTo":"acme"}}"#,
         ],
         &request(&format!("huggingface/{GLM}")),
     ));

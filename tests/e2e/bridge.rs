@@ -13,7 +13,7 @@ use std::{
 
 use openclaw_e2e::{
     MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, artifacts, fixture, library_file,
-    models_body, spawn, stage_hf, stream_body, tls_front::TlsFront,
+    models_body, spawn, stage_echo, stage_hf, stream_body, tls_front::TlsFront,
 };
 use serde_json::{Value, json};
 
@@ -123,8 +123,8 @@ fn info_describes_the_plugin_in_its_folder() {
     let dir = folder(&sandbox);
     let answer = call(&dir, &[], &["info"], None);
     assert_eq!(answer.code, Some(0), "{answer}");
-    let info = answer.last();
-    assert_eq!(info["type"], "info");
+    assert_eq!(answer.last()["type"], "done");
+    let info = &answer.last()["result"];
     assert_eq!(info["id"], "huggingface");
     assert_eq!(info["defaultModel"], "huggingface/deepseek-ai/DeepSeek-R1");
     // The JS entry registers the default the generated manifest carries: the library's.
@@ -154,7 +154,7 @@ fn catalog_fetches_the_live_list_in_openclaws_shape() {
         None,
     );
     assert_eq!(answer.code, Some(0), "{answer}");
-    let catalog = answer.last();
+    let catalog = &answer.last()["result"];
     assert_eq!(catalog["source"], "live");
     let provider = &catalog["provider"];
     assert_eq!(provider["baseUrl"], router.base_url());
@@ -192,9 +192,9 @@ fn catalog_fetches_the_live_list_in_openclaws_shape() {
     // Static: the built-in list, no credential, no request.
     let built_in = call(&dir, &[], &["catalog", "--mode", "static"], None);
     assert_eq!(built_in.code, Some(0), "{built_in}");
-    assert_eq!(built_in.last()["source"], "built-in");
+    assert_eq!(built_in.last()["result"]["source"], "built-in");
     assert_eq!(
-        built_in.last()["provider"]["models"]
+        built_in.last()["result"]["provider"]["models"]
             .as_array()
             .unwrap()
             .len(),
@@ -224,7 +224,7 @@ fn catalog_failures_are_typed() {
     );
     assert_eq!(rejected.code, Some(1), "{rejected}");
     assert_eq!(rejected.last()["code"], "unauthorized");
-    assert_eq!(rejected.last()["http_status"], 401);
+    assert_eq!(rejected.last()["httpStatus"], 401);
 
     // Advisory: the built-in list with the reason.
     let advisory = call(
@@ -240,9 +240,9 @@ fn catalog_failures_are_typed() {
         None,
     );
     assert_eq!(advisory.code, Some(0), "{advisory}");
-    assert_eq!(advisory.last()["source"], "built-in");
+    assert_eq!(advisory.last()["result"]["source"], "built-in");
     assert!(
-        advisory.last()["fallbackReason"]
+        advisory.last()["result"]["fallbackReason"]
             .as_str()
             .unwrap()
             .contains("401"),
@@ -281,7 +281,7 @@ fn resolve_answers_for_any_router_id() {
         None,
     );
     assert_eq!(known.code, Some(0), "{known}");
-    let model = known.last();
+    let model = &known.last()["result"];
     assert_eq!(model["wireModelId"], "zai-org/GLM-4.7:cheapest");
     assert_eq!(model["policy"], "cheapest");
     assert_eq!(model["known"], true);
@@ -294,9 +294,10 @@ fn resolve_answers_for_any_router_id() {
         None,
     );
     assert_eq!(unknown.code, Some(0), "{unknown}");
-    assert_eq!(unknown.last()["known"], false);
-    assert_eq!(unknown.last()["model"]["id"], "acme/new-model-9b");
-    assert!(!unknown.last()["warnings"].as_array().unwrap().is_empty());
+    let unknown = &unknown.last()["result"];
+    assert_eq!(unknown["known"], false);
+    assert_eq!(unknown["model"]["id"], "acme/new-model-9b");
+    assert!(!unknown["warnings"].as_array().unwrap().is_empty());
 
     let bad = call(&dir, &[], &["resolve", "huggingface/"], None);
     assert_eq!(bad.code, Some(1), "{bad}");
@@ -330,13 +331,13 @@ fn chat_streams_json_lines_as_events_arrive() {
         .map(|l| l["type"].as_str().unwrap())
         .collect();
     // The excerpt is all thinking: it comes as reasoning, then done.
-    assert_eq!(kinds[0], "serving_provider");
+    assert_eq!(kinds[0], "servingProvider");
     assert!(
         kinds[1..kinds.len() - 1].iter().all(|k| *k == "reasoning"),
         "{kinds:?}"
     );
     assert_eq!(kinds.last(), Some(&"done"));
-    assert_eq!(answer.last()["model"], "deepseek-ai/DeepSeek-R1");
+    assert_eq!(answer.last()["result"]["model"], "deepseek-ai/DeepSeek-R1");
 
     // A whole answer: text deltas that add up to the captured text, then usage.
     let body = fixture("chat.stream.together.sse");
@@ -372,7 +373,9 @@ fn chat_streams_json_lines_as_events_arrive() {
     let done = answer.last();
     assert_eq!(done["type"], "done");
     assert!(
-        done["usage"]["completion_tokens"].as_u64().is_some(),
+        done["result"]["usage"]["completionTokens"]
+            .as_u64()
+            .is_some(),
         "{done}"
     );
     let request = &router.requests_to(CHAT)[0];
@@ -414,14 +417,14 @@ fn chat_tool_calls_and_provider_errors() {
     let calls: Vec<&Value> = answer
         .lines
         .iter()
-        .filter(|l| l["type"] == "tool_call")
+        .filter(|l| l["type"] == "toolCall")
         .collect();
     assert_eq!(calls[0]["name"], "get_weather");
     assert_eq!(calls[0]["id"], "call_1");
     let done = answer.last();
-    assert_eq!(done["finish_reason"], "tool_calls");
+    assert_eq!(done["result"]["finishReason"], "tool_calls");
     assert_eq!(
-        done["tool_calls"][0]["function"]["arguments"],
+        done["result"]["toolCalls"][0]["arguments"],
         r#"{"city":"Paris"}"#
     );
 
@@ -443,11 +446,37 @@ fn chat_tool_calls_and_provider_errors() {
     let error = broke.last();
     assert_eq!(error["type"], "error");
     assert_eq!(error["code"], "payment_required");
-    assert_eq!(error["http_status"], 402);
+    assert_eq!(error["httpStatus"], 402);
     assert!(
         error["message"].as_str().unwrap().contains("credits"),
         "{error}"
     );
+}
+
+#[test]
+fn embed_answers_one_vector_per_text_from_a_plugin_that_serves_embeddings() {
+    let sandbox = Sandbox::new();
+    let echo = sandbox.root().join("echo");
+    stage_echo(&echo);
+    std::fs::copy(&artifacts().bridge, echo.join("openclaw-provider-bridge")).unwrap();
+    let request = json!({"model": "echo/echo-1", "input": ["aei 12", "xyz!"]}).to_string();
+    let answer = call(&echo, &with_key(), &["embed"], Some(&request));
+    assert_eq!(answer.code, Some(0), "{answer}");
+    let result = &answer.last()["result"];
+    assert_eq!(result["dimensions"], 4);
+    assert_eq!(result["servingProvider"], "echo");
+    assert_eq!(
+        result["vectors"],
+        json!([[3.0, 0.0, 2.0, 1.0], [0.0, 3.0, 0.0, 1.0]])
+    );
+    let empty = call(
+        &echo,
+        &with_key(),
+        &["embed"],
+        Some(r#"{"model":"echo/echo-1","input":[]}"#),
+    );
+    assert_eq!(empty.code, Some(2), "{empty}");
+    assert_eq!(empty.last()["code"], "invalid_request");
 }
 
 #[test]

@@ -260,22 +260,20 @@ fn reasoning_fields_and_tool_calls_come_through_as_json_lines() {
         kinds,
         [
             "attempt",
-            "serving_provider",
+            "servingProvider",
             "reasoning",
-            "tool_call",
-            "tool_call",
+            "toolCall",
+            "toolCall",
             "done"
         ],
         "{run}"
     );
     let done = lines.last().unwrap();
-    assert_eq!(done["finish_reason"], "tool_calls");
-    assert_eq!(done["tool_calls"][0]["function"]["name"], "get_weather");
-    assert_eq!(
-        done["tool_calls"][0]["function"]["arguments"],
-        r#"{"city":"Paris"}"#
-    );
-    assert_eq!(done["usage"]["total_tokens"], 12);
+    let result = &done["result"];
+    assert_eq!(result["finishReason"], "tool_calls");
+    assert_eq!(result["toolCalls"][0]["name"], "get_weather");
+    assert_eq!(result["toolCalls"][0]["arguments"], r#"{"city":"Paris"}"#);
+    assert_eq!(result["usage"]["totalTokens"], 12);
     assert_eq!(done["attempts"][0]["outcome"], "ok");
 }
 
@@ -310,7 +308,10 @@ fn one_shot_chat_normalises_the_whole_answer() {
         .collect();
     assert!(!text.is_empty() && !text.contains("<think>"), "{run}");
     assert!(lines.iter().any(|l| l["type"] == "reasoning"));
-    assert_eq!(lines.last().unwrap()["serving_provider"], "together");
+    assert_eq!(
+        lines.last().unwrap()["result"]["servingProvider"],
+        "together"
+    );
     let body = router.requests_to(CHAT)[0].json();
     assert!(body.get("stream").is_none(), "{body}");
 }

@@ -134,15 +134,12 @@ impl Resident {
         }
     }
 
-    /// Every line of request `rid` up to and including its last one.
+    /// Every line of request `rid` up to and including its last one (`done` or `error`).
     fn answer(&mut self, rid: u64) -> Vec<Value> {
         let mut lines = Vec::new();
         loop {
             let line = self.next_for(rid);
-            let last = !matches!(
-                line["type"].as_str(),
-                Some("text" | "reasoning" | "tool_call" | "serving_provider" | "notice")
-            );
+            let last = matches!(line["type"].as_str(), Some("done" | "error"));
             lines.push(line);
             if last {
                 return lines;
@@ -184,7 +181,7 @@ impl Drop for Resident {
 }
 
 fn settings(router: &MockRouter) -> Value {
-    json!({"baseUrl": router.base_url(), "providerConfig": {"plugin": {"chat": {"maxRetries": 0}}}})
+    json!({"provider": {"baseUrl": router.base_url()}, "plugin": {"chat": {"maxRetries": 0}}})
 }
 
 fn chat(rid: u64, router: &MockRouter, prompt: &str) -> Value {
@@ -224,8 +221,9 @@ fn one_process_answers_concurrent_requests_each_under_its_id() {
     let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
     let hello = bridge.next_line(Duration::from_secs(10));
     assert_eq!(hello["type"], "hello", "{hello}");
-    assert_eq!(hello["protocol"], 1);
+    assert_eq!(hello["protocol"], 2);
     assert_eq!(hello["provider"], "huggingface");
+    assert_eq!(hello["serves"], json!(["chat"]));
     assert!(hello["pid"].as_u64().is_some());
 
     let prompts: Vec<String> = (0..8)
@@ -250,16 +248,26 @@ fn one_process_answers_concurrent_requests_each_under_its_id() {
         );
     }
     let catalog = bridge.answer(100);
-    assert_eq!(catalog[0]["type"], "catalog");
+    assert_eq!(catalog[0]["type"], "done");
     assert_eq!(
-        catalog[0]["provider"]["models"].as_array().unwrap().len(),
+        catalog[0]["result"]["provider"]["models"]
+            .as_array()
+            .unwrap()
+            .len(),
         5
     );
     let model = bridge.answer(101);
-    assert_eq!(model[0]["type"], "model");
-    assert_eq!(model[0]["wireModelId"], "zai-org/GLM-4.7:cheapest");
-    assert_eq!(bridge.answer(102)[0]["id"], "huggingface");
-    assert_eq!(bridge.answer(103)[0]["type"], "onboarding");
+    assert_eq!(model[0]["type"], "done");
+    assert_eq!(
+        model[0]["result"]["wireModelId"],
+        "zai-org/GLM-4.7:cheapest"
+    );
+    assert_eq!(bridge.answer(102)[0]["result"]["id"], "huggingface");
+    let onboarding = bridge.answer(103);
+    assert!(
+        onboarding[0]["result"]["configPatch"].is_object(),
+        "{onboarding:?}"
+    );
     for request in router.requests() {
         if request.method == "POST" || request.path == "/v1/models" && request.method == "GET" {
             assert!(request.carries_the_sentinel_token(), "{request:?}");
@@ -287,8 +295,8 @@ fn a_cancel_stops_that_request_only() {
     bridge.send(&chat(1, &router, "first"));
     bridge.send(&chat(2, &router, "second"));
     // Both under way.
-    assert_eq!(bridge.next_for(1)["type"], "serving_provider");
-    assert_eq!(bridge.next_for(2)["type"], "serving_provider");
+    assert_eq!(bridge.next_for(1)["type"], "servingProvider");
+    assert_eq!(bridge.next_for(2)["type"], "servingProvider");
     let cancelled_at = Instant::now();
     bridge.send(&json!({"rid": 1, "op": "cancel"}));
     let first = bridge.answer(1);
@@ -315,7 +323,7 @@ fn a_cancel_stops_that_request_only() {
     // A cancel for a request that is not in flight is ignored.
     bridge.send(&json!({"rid": 77, "op": "cancel"}));
     bridge.send(&json!({"rid": 3, "op": "info"}));
-    assert_eq!(bridge.answer(3)[0]["type"], "info");
+    assert_eq!(bridge.answer(3)[0]["result"]["id"], "huggingface");
 }
 
 #[test]
@@ -387,7 +395,7 @@ fn without_any_credential_the_request_fails_and_the_bridge_goes_on() {
     assert!(failed[0]["message"].as_str().unwrap().contains("HF_TOKEN"));
     assert!(router.requests().is_empty());
     bridge.send(&json!({"rid": 2, "op": "info"}));
-    assert_eq!(bridge.answer(2)[0]["type"], "info");
+    assert_eq!(bridge.answer(2)[0]["result"]["id"], "huggingface");
 }
 
 #[test]
@@ -403,7 +411,10 @@ fn calls_share_one_warm_connection_and_prepare_opens_it_ahead() {
     let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
     bridge.next_line(Duration::from_secs(10));
     bridge.send(&json!({"rid": 1, "op": "prepare", "settings": settings(&router)}));
-    assert_eq!(bridge.answer(1)[0]["type"], "prepared");
+    assert_eq!(
+        bridge.answer(1)[0],
+        json!({"rid": 1, "type": "done", "result": {}})
+    );
     let deadline = Instant::now() + Duration::from_secs(5);
     while router.requests().is_empty() {
         assert!(Instant::now() < deadline, "prepare opened no connection");
@@ -521,8 +532,7 @@ fn a_request_the_router_received_is_never_sent_twice() {
     // not as a retry (which the settings would allow).
     router.then("POST", CHAT, Reply::Reset);
     let mut retrying = chat(2, &router, "hi");
-    retrying["settings"]["providerConfig"]["plugin"]["chat"] =
-        json!({"maxRetries": 2, "retryBaseMs": 10});
+    retrying["settings"]["plugin"]["chat"] = json!({"maxRetries": 2, "retryBaseMs": 10});
     bridge.send(&retrying);
     let second = bridge.answer(2);
     let last = second.last().unwrap();
@@ -562,17 +572,17 @@ fn a_connection_the_router_closed_while_idle_is_replaced_without_a_failure() {
 #[test]
 fn another_protocol_is_refused_at_hello() {
     let sandbox = Sandbox::new();
-    let bridge = Resident::start(&folder(&sandbox), &[], &["--protocol", "2"]);
+    let bridge = Resident::start(&folder(&sandbox), &[], &["--protocol", "1"]);
     let mut bridge = bridge;
     let hello = bridge.next_line(Duration::from_secs(10));
     assert_eq!(hello["type"], "hello");
-    assert_eq!(hello["protocol"], 1);
+    assert_eq!(hello["protocol"], 2);
     assert_eq!(hello["error"]["code"], "protocol_mismatch");
     assert!(
         hello["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("speaks protocol 1, the host asked for 2")
+            .contains("speaks protocol 2, the host asked for 1")
     );
     assert_eq!(bridge.close(Duration::from_secs(5)), Some(2));
 }
@@ -595,22 +605,23 @@ fn garbage_on_stdin_is_answered_and_survived() {
     bridge.next_line(Duration::from_secs(10));
     bridge.send_raw("{not json\n");
     let bad = bridge.next_line(Duration::from_secs(5));
-    assert_eq!(bad["code"], "invalid_request");
+    assert_eq!(bad["type"], "rejected");
+    assert_eq!(bad["code"], "invalid_message");
     assert!(bad.get("rid").is_none());
     bridge.send(&json!({"rid": 4, "op": "summon"}));
     let unknown = bridge.answer(4);
+    assert_eq!(unknown[0]["code"], "invalid_request");
     assert!(
         unknown[0]["message"]
             .as_str()
             .unwrap()
-            .contains("unknown operation")
+            .contains("unknown variant `summon`"),
+        "{unknown:?}"
     );
     bridge.send(&json!({"rid": 5, "op": "chat", "request": []}));
     assert_eq!(bridge.answer(5)[0]["code"], "invalid_request");
-    bridge.send(
-        &json!({"rid": 6, "op": "catalog", "mode": "static", "settings": {"providerConfig": [1]}}),
-    );
-    assert_eq!(bridge.answer(6)[0]["code"], "usage");
+    bridge.send(&json!({"rid": 6, "op": "catalog", "mode": "static", "settings": 5}));
+    assert_eq!(bridge.answer(6)[0]["code"], "invalid_request");
     // A message over the cap is skipped without holding it in memory.
     let huge = format!(
         "{{\"rid\":7,\"op\":\"info\",\"pad\":\"{}\"}}\n",
@@ -623,20 +634,19 @@ fn garbage_on_stdin_is_answered_and_survived() {
         "{skipped}"
     );
     bridge.send(&json!({"rid": 8, "op": "info"}));
-    assert_eq!(bridge.answer(8)[0]["type"], "info");
-    // A request id in use twice at once is refused.
+    assert_eq!(bridge.answer(8)[0]["type"], "done");
+    // A request id in use twice at once is rejected on a line that ends no request: the live
+    // request goes on, and ends as its own.
     let router = MockRouter::start();
     router.on("POST", CHAT, Reply::Stall);
     bridge.send(&chat(9, &router, "hang"));
     bridge.send(&json!({"rid": 9, "op": "info"}));
-    let twice = bridge.answer(9);
-    assert!(
-        twice[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("already in use"),
-        "{twice:?}"
-    );
+    let twice = bridge.next_for(9);
+    assert_eq!(twice["type"], "rejected", "{twice}");
+    assert_eq!(twice["code"], "duplicate_rid");
+    bridge.send(&json!({"rid": 9, "op": "cancel"}));
+    let ended = bridge.answer(9);
+    assert_eq!(ended.last().unwrap()["code"], "cancelled", "{ended:?}");
 }
 
 #[test]
@@ -656,7 +666,7 @@ fn closing_stdin_ends_the_bridge_and_its_requests() {
     let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
     bridge.next_line(Duration::from_secs(10));
     bridge.send(&chat(1, &router, "hi"));
-    assert_eq!(bridge.next_for(1)["type"], "serving_provider");
+    assert_eq!(bridge.next_for(1)["type"], "servingProvider");
     assert_eq!(bridge.close(Duration::from_secs(1)), Some(0));
     let deadline = Instant::now() + Duration::from_secs(5);
     while router.disconnects().is_empty() {
@@ -701,5 +711,116 @@ fn the_parent_killed_leaves_no_bridge_behind() {
             "the bridge outlived its parent"
         );
         std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_cancel_reaches_a_catalog_download() {
+    let router = MockRouter::start();
+    router.on("GET", "/v1/models", Reply::Stall);
+    let sandbox = Sandbox::new();
+    let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
+    bridge.next_line(Duration::from_secs(10));
+    bridge.send(
+        &json!({"rid": 1, "op": "catalog", "credential": SENTINEL_TOKEN,
+        "settings": settings(&router)}),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while router.requests_to("/v1/models").is_empty() {
+        assert!(Instant::now() < deadline, "the catalog request never left");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let cancelled_at = Instant::now();
+    bridge.send(&json!({"rid": 1, "op": "cancel"}));
+    let answer = bridge.answer(1);
+    assert_eq!(answer.last().unwrap()["code"], "cancelled", "{answer:?}");
+    // Well before the 30 s the download would otherwise be given.
+    assert!(cancelled_at.elapsed() < Duration::from_secs(5));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while router.disconnects().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the download's connection stayed open"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn an_answer_too_large_for_a_line_fails_only_its_own_request() {
+    // Twelve tool-call pieces of a mebibyte of control characters each: every progress line
+    // fits, but the final line, which carries the assembled call escaped six times over, would
+    // be over the 64 MiB a line may take.
+    let piece = "\\u0001".repeat(1 << 20);
+    let events: Vec<String> = (0..12)
+        .map(|n| {
+            let head = if n == 0 {
+                r#""id":"call_1","type":"function","function":{"name":"f","#
+            } else {
+                r#""function":{"#
+            };
+            format!(
+                r#"{{"choices":[{{"index":0,"delta":{{"tool_calls":[{{"index":0,{head}"arguments":"{piece}"}}}}]}}}}]}}"#
+            )
+        })
+        .chain([r#"{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}"#.into()])
+        .collect();
+    let events: Vec<&str> = events.iter().map(String::as_str).collect();
+    let router = MockRouter::start();
+    router.on(
+        "POST",
+        CHAT,
+        Reply::ByToken {
+            replies: vec![(
+                "hf_small_answer_token_000000".into(),
+                Reply::words(
+                    "b",
+                    "small and fine",
+                    Duration::from_millis(20),
+                    StreamEnd::Close,
+                ),
+            )],
+            otherwise: Box::new(Reply::sse("a", &events, Duration::ZERO, StreamEnd::Close)),
+        },
+    );
+    let sandbox = Sandbox::new();
+    let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
+    bridge.next_line(Duration::from_secs(10));
+    let mut small = chat(2, &router, "hi");
+    small["credential"] = "hf_small_answer_token_000000".into();
+    bridge.send(&chat(1, &router, "hi"));
+    bridge.send(&small);
+    let big = bridge.answer(1);
+    let last = big.last().unwrap();
+    assert_eq!(last["type"], "error");
+    assert_eq!(last["code"], "answer_too_large", "{}", last["message"]);
+    assert_eq!(text_of(&bridge.answer(2)), "small and fine");
+    bridge.send(&json!({"rid": 3, "op": "info"}));
+    assert_eq!(bridge.answer(3)[0]["type"], "done");
+}
+
+#[test]
+fn requests_beyond_the_bytes_in_flight_are_busy_and_the_others_go_on() {
+    let router = MockRouter::start();
+    router.on("GET", "/v1/models", Reply::Stall);
+    let sandbox = Sandbox::new();
+    let mut bridge = Resident::start(&folder(&sandbox), &[], &[]);
+    bridge.next_line(Duration::from_secs(10));
+    // Eight requests of 30 MiB each are 240 MiB in flight; a ninth is over the 256 MiB budget.
+    let pad = "x".repeat(30 << 20);
+    for rid in 1..=9 {
+        bridge.send(
+            &json!({"rid": rid, "op": "catalog", "credential": SENTINEL_TOKEN,
+            "settings": settings(&router), "pad": pad}),
+        );
+    }
+    let ninth = bridge.answer(9);
+    assert_eq!(ninth[0]["code"], "busy", "{ninth:?}");
+    // A small request still fits, and the big ones end when cancelled.
+    bridge.send(&json!({"rid": 10, "op": "info"}));
+    assert_eq!(bridge.answer(10)[0]["type"], "done");
+    for rid in 1..=8 {
+        bridge.send(&json!({"rid": rid, "op": "cancel"}));
+        assert_eq!(bridge.answer(rid).last().unwrap()["code"], "cancelled");
     }
 }

@@ -1,9 +1,10 @@
 // Our JS entry as OpenClaw loads it, for the benchmarks that drive it outside OpenClaw: the entry
-// imports OpenClaw's plugin SDK by package name, so it is copied into a scratch folder whose
+// (and the modules beside it) imports OpenClaw's plugin SDK by package name, so it is copied into
+// a scratch folder whose
 // node_modules/openclaw is the installed OpenClaw, and registered with the plugin folder as its
 // root (where the bridge is found).
 
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -18,7 +19,9 @@ export async function besideOpenClaw(openclawPackage, pluginFolder) {
   mkdirSync(path.join(scratch, "node_modules"), { recursive: true });
   symlinkSync(openclawPackage, path.join(scratch, "node_modules/openclaw"));
   writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ type: "module" }));
-  copyFileSync(path.join(pluginFolder, "index.js"), path.join(scratch, "index.js"));
+  for (const module of readdirSync(pluginFolder).filter((name) => name.endsWith(".js"))) {
+    copyFileSync(path.join(pluginFolder, module), path.join(scratch, module));
+  }
   const sdk = await import(pathToFileURL(path.join(scratch, "node_modules/openclaw/dist/plugin-sdk/llm.js")));
   const entry = await import(pathToFileURL(path.join(scratch, "index.js")));
   let provider;

@@ -205,7 +205,7 @@ impl Recorded {
     }
 }
 
-/// When a client went away in the middle of a streamed reply.
+/// When a client went away in the middle of a streamed reply, or from a stalled one.
 #[derive(Clone, Debug)]
 pub struct Disconnect {
     pub path: String,
@@ -590,6 +590,17 @@ async fn answer(
         }
         Reply::Stall => {
             wait_for_client_to_leave(socket, &mut stopped).await;
+            if !*stopped.borrow() {
+                routes
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .disconnects
+                    .push(Disconnect {
+                        path: path.to_owned(),
+                        at: Instant::now(),
+                        pieces_sent: 0,
+                    });
+            }
             false
         }
         Reply::EchoStream { .. } | Reply::ByToken { .. } => {

@@ -87,7 +87,7 @@ pub fn assemble(profile_dir: &Path, folder: &Path, strip_debug: bool) -> Result<
 }
 
 /// Builds `folder` afresh: the manifest (from the native build's library), `package.json`,
-/// `index.js` and the licences at the top, each build's library and bridge under
+/// the entry's `.js` modules and the licences at the top, each build's library and bridge under
 /// [`BINARIES`]`/<its platform>/`. With `strip_debug`, debug info is stripped from the native
 /// binaries (`strip` from binutils; release builds are stripped by their profile already).
 pub fn assemble_builds(
@@ -112,14 +112,15 @@ pub fn assemble_builds(
     std::fs::write(&manifest_path, &manifest)
         .map_err(|err| format!("cannot write {}: {err}", manifest_path.display()))?;
     let mut files = vec![(MANIFEST.to_owned(), manifest.len() as u64)];
-    let sources = [
-        (root.join("plugin/openclaw/package.json"), "package.json"),
-        (root.join("plugin/openclaw/index.js"), "index.js"),
-    ]
-    .into_iter()
-    .chain(LICENSES.map(|name| (root.join(name), name)));
+    let mut sources = vec![(
+        root.join("plugin/openclaw/package.json"),
+        "package.json".to_owned(),
+    )];
+    sources.extend(entry_modules(&root.join("plugin/openclaw"))?);
+    sources.extend(LICENSES.map(|name| (root.join(name), name.to_owned())));
     for (source, name) in sources {
-        files.push((name.to_owned(), copy(&source, &folder.join(name), 0o644)?));
+        let size = copy(&source, &folder.join(&name), 0o644)?;
+        files.push((name, size));
     }
     for build in builds {
         let platform_dir = format!("{BINARIES}/{}", build.platform);
@@ -176,6 +177,22 @@ fn check_package_version(package: &Path, manifest: &str) -> Result<(), String> {
 
 fn create_dir(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))
+}
+
+/// The OpenClaw entry's modules, every `.js` file in `dir` (`index.js` imports the others),
+/// sorted by name.
+fn entry_modules(dir: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let unreadable = |err: std::io::Error| format!("cannot read {}: {err}", dir.display());
+    let mut modules = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".js") && entry.path().is_file() {
+            modules.push((entry.path(), name));
+        }
+    }
+    modules.sort();
+    Ok(modules)
 }
 
 /// Copies `source` to `target` with `mode`; returns its size.

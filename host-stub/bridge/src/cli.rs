@@ -1,45 +1,23 @@
 //! The command line: `serve` (resident) or one operation per run, and how a run's outcome
-//! becomes output and an exit code.
-//!
-//! ```text
-//! openclaw-provider-bridge [--plugin-dir DIR] [--provider ID] <operation>
-//!   serve [--protocol N]        resident: JSON-lines requests on stdin (see the protocol module)
-//!   info                        the plugin's info and auth methods
-//!   catalog  [settings] [--mode strict|advisory|static] [--timeout-ms N] [--max-body-bytes N]
-//!   resolve  [settings] REF     one model ref: the id sent on the wire, metadata, warnings
-//!   chat     [settings]         a chat request (JSON) on stdin; JSON lines out as events arrive
-//!   onboarding [--method ID] [--model REF]   what onboarding changes, for the host's current
-//!                               configuration (JSON on stdin; none: an empty one)
-//! settings: --base-url URL, --provider-config JSON (the provider's non-secret settings)
-//! ```
+//! becomes output and an exit code. The operations, their lines and the exit codes are those of
+//! the bridge protocol (`docs/bridge-protocol.md`); a one-shot run builds the same [`Request`] a
+//! resident bridge reads, and prints the same lines without `rid`.
 //!
 //! A one-shot run takes the credential from `OPENCLAW_PROVIDER_API_KEY`, else the plugin's own
-//! variables and token file — never from the command line. It prints one JSON line (`chat`:
-//! one per event, ending with `done`); whatever fails ends the output with an `error` line and
-//! a non-zero exit: 1 the provider's error, 2 a bad invocation or request, 3 the plugin missing
-//! or refused, 4 no credential, 130 interrupted (SIGINT, SIGTERM, SIGHUP: a chat is cancelled
-//! and its last line is whole). A reader that goes away cancels the request.
+//! variables and token file — never from the command line. SIGINT, SIGTERM and SIGHUP cancel
+//! the request (its last line is whole); a reader that goes away cancels it too.
 
-use std::{
-    io::Read,
-    path::PathBuf,
-    process::ExitCode,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-};
+use std::{io::Read, path::PathBuf, process::ExitCode, sync::Arc};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use openclaw_provider_abi::Secret;
-use provider_host::plugin::LoadedPlugin;
-use serde_json::Value;
+use clap::{Args, Parser, Subcommand};
+use openclaw_provider_abi::{Cancellation, Secret};
+use serde_json::value::RawValue;
 
 use crate::{
     load::load,
-    ops::{self, Mode, Settings, Stop},
+    ops::{self, CredentialSource},
     output::Lines,
-    protocol::{MAX_MESSAGE_BYTES, PROTOCOL},
+    protocol::{CatalogMode, Exit, MAX_MESSAGE_BYTES, PROTOCOL, Request, Settings, Stop},
     serve::serve,
 };
 
@@ -50,7 +28,7 @@ pub const CREDENTIAL_VARIABLE: &str = "OPENCLAW_PROVIDER_API_KEY";
 #[command(
     name = "openclaw-provider-bridge",
     version,
-    about = "Serves the provider plugin in this folder over JSON on stdio: resident (`serve`) or one operation per run"
+    about = "Serves the provider plugin in this folder over JSON on stdio: resident (`serve`) or one operation per run (see docs/bridge-protocol.md)"
 )]
 struct Cli {
     /// The plugin folder (default: the folder this executable is in).
@@ -79,8 +57,8 @@ enum Operation {
         settings: SettingsArgs,
         /// strict: the live list or an error; advisory: the live list, else the built-in one
         /// with the reason; static: the built-in list, no network.
-        #[arg(long, value_enum, default_value_t = ModeArg::Strict)]
-        mode: ModeArg,
+        #[arg(long, value_enum, default_value_t = CatalogMode::Strict)]
+        mode: CatalogMode,
         /// Deadline for the refresh (0: the plugin's default).
         #[arg(long, value_name = "MS", default_value_t = 0)]
         timeout_ms: u64,
@@ -100,6 +78,11 @@ enum Operation {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// Embeddings: the request (JSON: model, input texts) on stdin, the vectors out.
+    Embed {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// What onboarding changes (profile, config patch, default model, notes) for the host's
     /// configuration given on stdin.
     Onboarding {
@@ -114,46 +97,58 @@ enum Operation {
 
 #[derive(Debug, Args)]
 struct SettingsArgs {
-    /// The provider's base URL (default: the plugin's).
+    /// The provider's settings as the protocol carries them: `{"provider": <the
+    /// models.providers.<id> block>, "plugin": <plugins.entries.<id>.config>}`.
+    #[arg(long, value_name = "JSON")]
+    settings: Option<String>,
+    /// The provider's base URL (sets `provider.baseUrl` in the settings).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
-    /// The provider's non-secret settings as JSON (the `models.providers.<id>` block without
-    /// `apiKey` and `models`, with the plugin's own config under `plugin`).
-    #[arg(long, value_name = "JSON")]
-    provider_config: Option<String>,
 }
 
 impl SettingsArgs {
     fn parse(&self) -> Result<Settings, Stop> {
-        let provider_config = match &self.provider_config {
-            Some(text) => Some(serde_json::from_str::<Value>(text).map_err(|err| {
-                Stop::new(2, "usage", format!("--provider-config is not JSON: {err}"))
-            })?),
-            None => None,
+        let mut settings: Settings = match &self.settings {
+            Some(text) => serde_json::from_str(text).map_err(|err| {
+                Stop::new(
+                    Exit::Usage,
+                    "usage",
+                    format!("--settings is not settings: {err}"),
+                )
+            })?,
+            None => Settings::default(),
         };
-        Settings::new(self.base_url.clone(), provider_config)
+        if let Some(url) = &self.base_url {
+            let mut block = settings
+                .provider
+                .take()
+                .filter(serde_json::Value::is_object)
+                .unwrap_or_else(|| serde_json::json!({}));
+            block["baseUrl"] = url.as_str().into();
+            settings.provider = Some(block);
+        }
+        Ok(settings)
     }
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum ModeArg {
-    Strict,
-    Advisory,
-    Static,
 }
 
 /// Runs the bridge with the process's arguments; returns its exit code.
 pub fn main() -> ExitCode {
     let mut lines = Lines::new(None);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut lines)))
-        .unwrap_or_else(|_| Err(Stop::new(1, "internal", "the bridge failed unexpectedly")));
+        .unwrap_or_else(|_| {
+            Err(Stop::new(
+                Exit::Failed,
+                "internal",
+                "the bridge failed unexpectedly",
+            ))
+        });
     match result {
         Ok(code) => code,
         Err(stop) => {
-            lines.push(&stop.line());
+            let _ = lines.push(&stop.line());
             // The reader may be gone; then there is no one to tell.
             let _ = lines.flush();
-            ExitCode::from(stop.exit)
+            stop.exit.into()
         }
     }
 }
@@ -165,7 +160,7 @@ fn run(lines: &mut Lines) -> Result<ExitCode, Stop> {
             let _ = err.print();
             std::process::exit(0);
         }
-        _ => Stop::new(2, "usage", one_line(&err.render().to_string())),
+        _ => Stop::new(Exit::Usage, "usage", one_line(&err.render().to_string())),
     })?;
     init_logging();
     let Cli {
@@ -173,82 +168,77 @@ fn run(lines: &mut Lines) -> Result<ExitCode, Stop> {
         provider,
         operation,
     } = cli;
-    let load_plugin = || load(plugin_dir.clone(), provider.as_deref());
-    let answer = match operation {
+    let request = match operation {
         Operation::Serve { protocol } => {
-            return Ok(serve(plugin_dir.clone(), provider.as_deref(), protocol));
+            return Ok(serve(plugin_dir, provider.as_deref(), protocol));
         }
-        Operation::Info => ops::info(&load_plugin()?),
+        Operation::Info => Request::Info,
         Operation::Catalog {
             settings,
             mode,
             timeout_ms,
             max_body_bytes,
-        } => {
-            let mode = match mode {
-                ModeArg::Strict => Mode::Strict,
-                ModeArg::Advisory => Mode::Advisory,
-                ModeArg::Static => Mode::Static,
-            };
-            let plugin = load_plugin()?;
-            let settings = settings.parse()?;
-            let credential = match mode {
-                Mode::Static => None,
-                _ => Some(env_credential(&plugin)?),
-            };
-            ops::catalog(
-                &plugin,
-                &settings,
-                credential.as_ref(),
-                mode,
-                timeout_ms,
-                max_body_bytes,
-            )?
-        }
+        } => Request::Catalog {
+            credential: env_credential(),
+            settings: settings.parse()?,
+            mode,
+            timeout_ms,
+            max_body_bytes,
+        },
         Operation::Resolve {
             settings,
             reference,
-        } => {
-            settings.parse()?;
-            ops::resolve(&load_plugin()?, &reference)?
-        }
-        Operation::Onboarding { method, model } => {
-            let plugin = load_plugin()?;
-            ops::onboarding(&plugin, &read_stdin()?, method.as_deref(), model.as_deref())?
-        }
-        Operation::Chat { settings } => {
-            let plugin = load_plugin()?;
-            let settings = settings.parse()?;
-            let body = read_stdin()?;
-            let explicit = std::env::var(CREDENTIAL_VARIABLE).ok();
-            let interrupted = Arc::new(AtomicBool::new(false));
-            {
-                let interrupted = interrupted.clone();
-                // One handler per process; a one-shot run has one operation.
-                let _ = ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst));
-            }
-            let credential = (CREDENTIAL_VARIABLE, explicit.as_deref());
-            ops::chat(&plugin, &settings, credential, &body, &interrupted, lines).map_err(
-                |stop| match interrupted.load(Ordering::SeqCst) {
-                    true => Stop::new(130, "cancelled", "interrupted"),
-                    false => stop,
-                },
-            )?;
-            return Ok(ExitCode::SUCCESS);
-        }
+        } => Request::Resolve {
+            reference,
+            settings: settings.parse()?,
+        },
+        Operation::Onboarding { method, model } => Request::Onboarding {
+            config: read_stdin()?,
+            method,
+            model,
+        },
+        Operation::Chat { settings } => Request::Chat {
+            credential: env_credential(),
+            settings: settings.parse()?,
+            request: stdin_document()?,
+        },
+        Operation::Embed { settings } => Request::Embed {
+            credential: env_credential(),
+            settings: settings.parse()?,
+            request: stdin_document()?,
+        },
     };
-    lines.push(&answer);
-    lines
-        .flush()
-        .map_err(|err| Stop::new(1, "output", format!("cannot write the answer: {err}")))?;
-    Ok(ExitCode::SUCCESS)
+    let plugin = load(plugin_dir, provider.as_deref())?;
+    let cancel = Arc::new(Cancellation::new());
+    {
+        let cancel = cancel.clone();
+        // One handler per process; a one-shot run has one operation.
+        let _ = ctrlc::set_handler(move || cancel.cancel());
+    }
+    let source = CredentialSource::Variable(CREDENTIAL_VARIABLE);
+    ops::run(&plugin, request, &source, &cancel, lines).map_err(|stop| {
+        if cancel.is_cancelled() {
+            Stop::new(Exit::Interrupted, "cancelled", "interrupted")
+        } else {
+            stop
+        }
+    })?;
+    lines.flush().map_err(|err| {
+        Stop::new(
+            Exit::Failed,
+            "output",
+            format!("cannot write the answer: {err}"),
+        )
+    })?;
+    Ok(Exit::Done.into())
 }
 
-/// The credential of a one-shot run: `OPENCLAW_PROVIDER_API_KEY`, else the plugin's own
-/// variables and token file.
-fn env_credential(plugin: &LoadedPlugin) -> Result<Secret, Stop> {
-    let explicit = std::env::var(CREDENTIAL_VARIABLE).ok();
-    ops::credential(plugin, CREDENTIAL_VARIABLE, explicit.as_deref())
+/// The credential a one-shot run was given in its environment, if any.
+fn env_credential() -> Option<Secret> {
+    std::env::var(CREDENTIAL_VARIABLE)
+        .ok()
+        .as_deref()
+        .and_then(Secret::new)
 }
 
 /// Logs on stderr at `warn` (`RUST_LOG` overrides), without colour: a program reads them (in
@@ -264,19 +254,24 @@ fn init_logging() {
         .try_init();
 }
 
+/// A JSON document on stdin.
+fn stdin_document() -> Result<Box<RawValue>, Stop> {
+    RawValue::from_string(read_stdin()?)
+        .map_err(|err| Stop::invalid(format!("the request is not JSON: {err}")))
+}
+
 /// Reads stdin whole, up to [`MAX_MESSAGE_BYTES`].
 fn read_stdin() -> Result<String, Stop> {
     let mut body = String::new();
     std::io::stdin()
         .take(MAX_MESSAGE_BYTES as u64 + 1)
         .read_to_string(&mut body)
-        .map_err(|err| Stop::new(2, "invalid_request", format!("cannot read stdin: {err}")))?;
+        .map_err(|err| Stop::invalid(format!("cannot read stdin: {err}")))?;
     if body.len() > MAX_MESSAGE_BYTES {
-        return Err(Stop::new(
-            2,
-            "invalid_request",
-            format!("the input on stdin is over {} MiB", MAX_MESSAGE_BYTES >> 20),
-        ));
+        return Err(Stop::invalid(format!(
+            "the input on stdin is over {} MiB",
+            MAX_MESSAGE_BYTES >> 20
+        )));
     }
     Ok(body)
 }

@@ -13,7 +13,7 @@ use provider_host::{
     registry::Registry,
 };
 
-use crate::ops::Stop;
+use crate::protocol::{Exit, Stop};
 
 /// The bridge as plugins see it.
 pub fn identity() -> HostIdentity {
@@ -30,7 +30,7 @@ pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin
                 .map(|dir| owning_folder(&dir).unwrap_or(dir))
                 .ok_or_else(|| {
                     Stop::new(
-                        3,
+                        Exit::PluginUnavailable,
                         "plugin_unavailable",
                         "cannot tell which folder the bridge is in",
                     )
@@ -52,7 +52,7 @@ pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin
         None if plugins.len() > 1 => {
             let ids: Vec<&str> = plugins.iter().map(|p| p.id()).collect();
             return Err(Stop::new(
-                2,
+                Exit::Usage,
                 "usage",
                 format!(
                     "{} holds several providers ({}); pass --provider",
@@ -71,7 +71,7 @@ pub fn load(dir: Option<PathBuf>, provider: Option<&str>) -> Result<LoadedPlugin
             .chain(report.warnings.iter().cloned())
             .collect();
         Stop::new(
-            3,
+            Exit::PluginUnavailable,
             "plugin_unavailable",
             if problems.is_empty() {
                 format!(

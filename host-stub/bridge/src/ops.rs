@@ -1,131 +1,156 @@
-//! The operations the bridge runs for a host, whether resident or one per run: `info`,
-//! `catalog`, `resolve`, `onboarding`, `prepare` and `chat`. Each answers with JSON lines and
-//! fails with a [`Stop`]: the `error` line it prints and, for a one-shot run, its exit code.
-
-use std::sync::atomic::AtomicBool;
+//! The operations the bridge runs for a host, whether resident or one per run: [`run`] takes a
+//! [`Request`] and writes its answer — a chat's progress lines, then one `done` line — to
+//! [`Lines`]; a failure is a [`Stop`]: the `error` line the request ends with and, for a one-shot
+//! run, its exit code.
 
 use openclaw_provider_abi::{
-    CallContext, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode, OnboardingRequest,
-    ProviderError, Secret, SecretInputMode, Timeouts, abi_stable::std_types::RString,
-    documents::ChatRequest,
+    Cancellation, CatalogRequest, CatalogSource, DiscoveryMode, OnboardingRequest, Secret,
+    SecretInputMode, Timeouts,
+    abi_stable::std_types::RString,
+    documents::{ChatRequest, EmbeddingRequest, EmbeddingResult},
 };
 use provider_host::{
     credentials::{self, Lookup},
-    event_lines::{ErrorLine, EventLine},
+    event_lines::EventLine,
     events::ChatEvent,
     plugin::LoadedPlugin,
     rows::ModelRow,
+    settings::ProviderSettings,
 };
-use serde_json::{Value, json};
 
-use crate::output::Lines;
+use crate::{
+    output::Lines,
+    protocol::{
+        Answer, AuthMethodDescription, CatalogAnswer, CatalogMode, CatalogProvider, Done,
+        EmbeddingAnswer, Empty, Exit, NoteLine, OnboardingAnswer, PluginDescription, Request,
+        ResolvedAnswer, Settings, Stop,
+    },
+};
 
-/// Why an operation stopped: the error line it prints and its exit code in a one-shot run
-/// (1 the provider's error, 2 a bad invocation or request, 3 the plugin missing or refused,
-/// 4 no credential, 130 interrupted).
-#[derive(Debug)]
-pub struct Stop {
-    pub exit: u8,
-    pub code: String,
-    pub message: String,
-    pub http_status: Option<u16>,
-    pub retry_after_ms: Option<u64>,
-}
-
-impl Stop {
-    pub fn new(exit: u8, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            exit,
-            code: code.to_owned(),
-            message: message.into(),
-            http_status: None,
-            retry_after_ms: None,
-        }
-    }
-
-    /// The `error` line.
-    pub fn line(&self) -> EventLine<'_> {
-        EventLine::Error(ErrorLine {
-            code: self.code.as_str().into(),
-            message: self.message.as_str().into(),
-            http_status: self.http_status,
-            retry_after_ms: self.retry_after_ms,
-            attempts: None,
-        })
-    }
-}
-
-impl From<ProviderError> for Stop {
-    fn from(error: ProviderError) -> Self {
-        let code = error.code.normalized();
-        Self {
-            exit: if code == ErrorCode::CANCELLED { 130 } else { 1 },
-            code: code.to_string(),
-            message: error.message.to_string(),
-            http_status: (error.http_status != 0).then_some(error.http_status),
-            retry_after_ms: error.retry_after_ms.into_option(),
-        }
-    }
-}
-
-/// A provider's non-secret settings for one call.
-#[derive(Debug, Default)]
-pub struct Settings {
-    /// The base URL override (default: the plugin's).
-    pub base_url: Option<String>,
-    /// The `models.providers.<id>` block without `apiKey` and `models`, with the plugin's own
-    /// configuration under `plugin`.
-    pub provider_config: Value,
-}
-
-impl Settings {
-    /// Settings from their wire form; the provider config must be a JSON object.
-    pub fn new(base_url: Option<String>, provider_config: Option<Value>) -> Result<Self, Stop> {
-        let provider_config = provider_config.unwrap_or_else(|| json!({}));
-        if !provider_config.is_object() {
-            return Err(Stop::new(
-                2,
-                "usage",
-                "the provider config must be a JSON object",
-            ));
-        }
-        Ok(Self {
-            base_url,
-            provider_config,
-        })
-    }
-
-    fn context(&self, credential: Option<&Secret>, timeouts: Timeouts) -> CallContext {
-        provider_host::call::call_context(
+/// Runs one request; its lines go to `lines` (not flushed but for a chat's progress). Setting
+/// `cancel` stops it. `Cancel` itself is the caller's to handle.
+pub fn run(
+    plugin: &LoadedPlugin,
+    request: Request,
+    source: &CredentialSource,
+    cancel: &Cancellation,
+    lines: &mut Lines,
+) -> Result<(), Stop> {
+    match request {
+        Request::Info => lines.push(&info(plugin)),
+        Request::Catalog {
             credential,
-            self.base_url.as_deref(),
-            &self.provider_config,
-            timeouts,
-        )
+            settings,
+            mode,
+            timeout_ms,
+            max_body_bytes,
+        } => {
+            let limits = (timeout_ms, max_body_bytes);
+            catalog(
+                plugin,
+                &settings,
+                (credential, source),
+                mode,
+                limits,
+                cancel,
+                lines,
+            )
+        }
+        Request::Resolve {
+            reference,
+            settings,
+        } => resolve(plugin, &reference, &settings, lines),
+        Request::Onboarding {
+            config,
+            method,
+            model,
+        } => lines.push(&onboarding(
+            plugin,
+            &config,
+            method.as_deref(),
+            model.as_deref(),
+        )?),
+        Request::Prepare { settings } => lines.push(&prepare(plugin, &settings)?),
+        Request::Chat {
+            credential,
+            settings,
+            request,
+        } => chat(
+            plugin,
+            &settings,
+            (credential, source),
+            request.get(),
+            cancel,
+            lines,
+        ),
+        Request::Embed {
+            credential,
+            settings,
+            request,
+        } => {
+            let answer = embed(
+                plugin,
+                &settings,
+                (credential, source),
+                request.get(),
+                cancel,
+            )?;
+            lines.push(&Done::new(Answer::Embed(answer)))
+        }
+        Request::Cancel => Ok(()),
     }
 }
 
-/// The credential for a call, in the one order every host uses: the explicit value (`source`
-/// names where it comes from, `value` is what came, if anything), then the plugin's environment
-/// variables, then its token file.
+/// Where a request's credential comes from when it carries none (for the message).
+pub enum CredentialSource {
+    /// A resident request's `credential` key.
+    Request,
+    /// A one-shot run's environment variable.
+    Variable(&'static str),
+}
+
+impl CredentialSource {
+    fn name(&self) -> &str {
+        match self {
+            Self::Request => "a \"credential\" in the request",
+            Self::Variable(name) => name,
+        }
+    }
+}
+
+/// The provider's settings for a call, shaped by the host library.
+fn settings_of(plugin: &LoadedPlugin, settings: &Settings) -> ProviderSettings {
+    ProviderSettings::from_blocks(
+        plugin.id(),
+        settings.provider.as_ref(),
+        settings.plugin.as_ref(),
+    )
+}
+
+/// The credential for a call, in the one order every host uses: the one given (by the request,
+/// or a one-shot run's variable), then the plugin's environment variables, then its token file.
 pub fn credential(
     plugin: &LoadedPlugin,
-    source: &str,
-    value: Option<&str>,
+    given: Option<Secret>,
+    source: &CredentialSource,
 ) -> Result<Secret, Stop> {
     let lookup = Lookup {
-        explicit: value.map(|value| (source, value)),
+        explicit: given
+            .as_ref()
+            .map(|secret| (source.name(), secret.expose())),
         ..Lookup::default()
     };
     let found = match plugin.auth_method(None) {
         Some(method) => credentials::resolve(method, &lookup)
-            .map_err(|err| Stop::new(2, "invalid_request", err.to_string()))?,
-        None => None,
+            .map_err(|err| Stop::invalid(err.to_string()))?
+            .map(|credential| credential.secret),
+        // A plugin without auth methods takes what it is given.
+        None => given.clone(),
     };
-    if let Some(credential) = found {
-        return Ok(credential.secret);
+    if let Some(secret) = found {
+        return Ok(secret);
     }
-    let mut ways = vec![source.to_owned()];
+    let mut ways = vec![source.name().to_owned()];
     for method in &plugin.auth_methods {
         for variable in method.env_vars.iter() {
             if !ways.iter().any(|way| way == variable.as_str()) {
@@ -134,7 +159,7 @@ pub fn credential(
         }
     }
     Err(Stop::new(
-        4,
+        Exit::NoCredential,
         "no_credential",
         format!(
             "no credential for {}: set {}, or log in with the provider's own tool so its token \
@@ -146,143 +171,132 @@ pub fn credential(
 }
 
 /// The plugin's info and auth methods.
-pub fn info(plugin: &LoadedPlugin) -> Value {
+fn info(plugin: &LoadedPlugin) -> Done<'static> {
     let info = &plugin.info;
-    let methods: Vec<Value> = plugin
+    let auth_methods = plugin
         .auth_methods
         .iter()
-        .map(|m| {
-            json!({
-                "providerId": m.provider_id.as_str(),
-                "methodId": m.method_id.as_str(),
-                "choiceId": m.choice_id.as_str(),
-                "label": m.label.as_str(),
-                "hint": m.hint.as_str(),
-                "cliFlag": m.cli_flag.as_str(),
-                "optionKey": m.option_key.as_str(),
-                "envVars": m.env_vars.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
-                "promptMessage": m.prompt_message.as_str(),
-                "tokenUrl": m.token_url.as_str(),
-                "requiredPermission": m.required_permission.as_str(),
-            })
+        .map(|m| AuthMethodDescription {
+            provider_id: m.provider_id.to_string(),
+            method_id: m.method_id.to_string(),
+            choice_id: m.choice_id.to_string(),
+            label: m.label.to_string(),
+            hint: m.hint.to_string(),
+            cli_flag: m.cli_flag.to_string(),
+            option_key: m.option_key.to_string(),
+            env_vars: m.env_vars.iter().map(ToString::to_string).collect(),
+            prompt_message: m.prompt_message.to_string(),
+            token_url: m.token_url.to_string(),
+            required_permission: m.required_permission.to_string(),
         })
         .collect();
-    json!({
-        "type": "info",
-        "id": info.id.as_str(),
-        "name": info.display_name.as_str(),
-        "version": info.plugin_version.as_str(),
-        "interface": info.interface_version.as_str(),
-        "api": info.api.as_str(),
-        "baseUrl": info.default_base_url.as_str(),
-        "defaultModel": info.default_model.as_str(),
-        "library": plugin.library.display().to_string(),
-        "authMethods": methods,
-    })
+    Done::new(Answer::Info(PluginDescription {
+        id: info.id.to_string(),
+        name: info.display_name.to_string(),
+        version: info.plugin_version.to_string(),
+        interface: info.interface_version.to_string(),
+        serves: plugin.serving().names(),
+        api: info.api.to_string(),
+        base_url: info.default_base_url.to_string(),
+        default_model: info.default_model.to_string(),
+        library: plugin.library.display().to_string(),
+        auth_methods,
+    }))
 }
 
-/// How much of the catalog to fetch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// The live list or an error.
-    Strict,
-    /// The live list, else the built-in one with the reason.
-    Advisory,
-    /// The built-in list, no network.
-    Static,
-}
-
-impl Mode {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "strict" => Some(Self::Strict),
-            "advisory" => Some(Self::Advisory),
-            "static" => Some(Self::Static),
-            _ => None,
-        }
-    }
-}
-
-/// The model catalog, in OpenClaw's `models.providers.<id>` shape.
-pub fn catalog(
+/// The model catalog, in OpenClaw's `models.providers.<id>` shape; `cancel` stops it.
+fn catalog(
     plugin: &LoadedPlugin,
     settings: &Settings,
-    credential: Option<&Secret>,
-    mode: Mode,
-    timeout_ms: u64,
-    max_body_bytes: u64,
-) -> Result<Value, Stop> {
+    (given, source): (Option<Secret>, &CredentialSource),
+    mode: CatalogMode,
+    (timeout_ms, max_body_bytes): (u64, u64),
+    cancel: &Cancellation,
+    lines: &mut Lines,
+) -> Result<(), Stop> {
     let mode = match mode {
-        Mode::Static => DiscoveryMode::STATIC,
-        Mode::Advisory => DiscoveryMode::ADVISORY,
-        Mode::Strict => DiscoveryMode::STRICT,
+        CatalogMode::Static => DiscoveryMode::STATIC,
+        CatalogMode::Advisory => DiscoveryMode::ADVISORY,
+        CatalogMode::Strict => DiscoveryMode::STRICT,
     };
-    let credential = credential.filter(|_| mode != DiscoveryMode::STATIC);
-    let context = settings.context(
-        credential,
+    let settings = settings_of(plugin, settings);
+    let credential = match mode {
+        DiscoveryMode::STATIC => None,
+        _ => Some(credential(plugin, given, source)?),
+    };
+    let context = settings.call_context(
+        credential.as_ref(),
         Timeouts {
             overall_ms: timeout_ms,
             ..Timeouts::default()
         },
     );
-    let catalog = plugin.list_models(&CatalogRequest {
-        context,
-        mode,
-        max_body_bytes,
-    })?;
-    let base_url = settings
-        .base_url
-        .clone()
-        .unwrap_or_else(|| plugin.info.default_base_url.to_string());
-    let models: Vec<ModelRow<'_>> = catalog.models.iter().map(ModelRow::from).collect();
-    Ok(json!({
-        "type": "catalog",
-        "source": if catalog.source == CatalogSource::LIVE { "live" } else { "built-in" },
-        "fallbackReason": catalog.fallback_reason.as_str(),
-        "provider": {
-            "baseUrl": base_url,
-            "api": plugin.info.api.as_str(),
-            "models": models,
+    let catalog = plugin.list_models_cancellable(
+        &CatalogRequest {
+            context,
+            mode,
+            max_body_bytes,
         },
-    }))
+        cancel,
+    )?;
+    lines.push(&Done::new(Answer::Catalog(CatalogAnswer {
+        source: if catalog.source == CatalogSource::LIVE {
+            "live"
+        } else {
+            "built-in"
+        },
+        fallback_reason: catalog.fallback_reason.as_str(),
+        provider: CatalogProvider {
+            base_url: base_url(plugin, &settings),
+            api: plugin.info.api.as_str(),
+            models: catalog.models.iter().map(ModelRow::from).collect(),
+        },
+    })))
 }
 
-/// One model ref: the id sent on the wire, its metadata, warnings. The built-in catalog gives
-/// known models their facts; no network.
-pub fn resolve(plugin: &LoadedPlugin, reference: &str) -> Result<Value, Stop> {
+/// Where calls with these settings go.
+fn base_url(plugin: &LoadedPlugin, settings: &ProviderSettings) -> String {
+    settings
+        .base_url
+        .clone()
+        .unwrap_or_else(|| plugin.info.default_base_url.to_string())
+}
+
+/// What a model ref means; the built-in catalog gives known models their facts. No network.
+fn resolve(
+    plugin: &LoadedPlugin,
+    reference: &str,
+    settings: &Settings,
+    lines: &mut Lines,
+) -> Result<(), Stop> {
     let known = plugin.static_catalog()?;
     let resolved = plugin.resolve_ref(reference, &known)?;
-    Ok(json!({
-        "type": "model",
-        "ref": resolved.model_ref.as_str(),
-        "provider": resolved.provider_id.as_str(),
-        "wireModelId": resolved.wire_model_id.as_str(),
-        "baseModelId": resolved.base_model_id.as_str(),
-        "policy": resolved.policy.as_str(),
-        "policyProvider": resolved.policy_provider.as_str(),
-        "known": resolved.known,
-        "model": ModelRow::from(&resolved.model),
-        "warnings": resolved.warnings.iter().map(|w| w.as_str()).collect::<Vec<_>>(),
-    }))
+    lines.push(&Done::new(Answer::Resolve(ResolvedAnswer {
+        reference: resolved.model_ref.as_str(),
+        provider: resolved.provider_id.as_str(),
+        wire_model_id: resolved.wire_model_id.as_str(),
+        base_model_id: resolved.base_model_id.as_str(),
+        policy: resolved.policy.as_str(),
+        policy_provider: resolved.policy_provider.as_str(),
+        known: resolved.known,
+        model: ModelRow::from(&resolved.model),
+        warnings: resolved.warnings.iter().map(|w| w.as_str()).collect(),
+        base_url: base_url(plugin, &settings_of(plugin, settings)),
+    })))
 }
 
 /// What onboarding changes for the host's configuration `config` (JSON text; blank: empty).
-pub fn onboarding(
+fn onboarding(
     plugin: &LoadedPlugin,
     config: &str,
     method: Option<&str>,
     model: Option<&str>,
-) -> Result<Value, Stop> {
+) -> Result<Done<'static>, Stop> {
     let config = if config.trim().is_empty() {
         "{}".to_owned()
     } else {
-        let value: Value = serde_json::from_str(config).map_err(|err| {
-            Stop::new(
-                2,
-                "invalid_request",
-                format!("the configuration is not JSON: {err}"),
-            )
-        })?;
+        let value: serde_json::Value = serde_json::from_str(config)
+            .map_err(|err| Stop::invalid(format!("the configuration is not JSON: {err}")))?;
         value.to_string()
     };
     let method = plugin.auth_method(method).ok_or_else(|| {
@@ -291,15 +305,11 @@ pub fn onboarding(
             .iter()
             .map(|m| m.method_id.as_str())
             .collect();
-        Stop::new(
-            2,
-            "usage",
-            format!(
-                "no such auth method; {} offers {}",
-                plugin.id(),
-                offered.join(", ")
-            ),
-        )
+        Stop::invalid(format!(
+            "no such auth method; {} offers {}",
+            plugin.id(),
+            offered.join(", ")
+        ))
     })?;
     let result = plugin.onboarding_result(&OnboardingRequest {
         method_id: method.method_id.clone(),
@@ -308,74 +318,115 @@ pub fn onboarding(
         chosen_model: model.unwrap_or_default().into(),
         current_config_json: config.into(),
     })?;
-    let patch: Value = serde_json::from_str(&result.config_patch_json).map_err(|err| {
+    let config_patch = serde_json::from_str(&result.config_patch_json).map_err(|err| {
         Stop::new(
-            1,
+            Exit::Failed,
             "invalid_response",
             format!("the plugin's config patch is not JSON: {err}"),
         )
     })?;
-    Ok(json!({
-        "type": "onboarding",
-        "profileId": result.profile.profile_id.as_str(),
-        "providerId": result.profile.provider_id.as_str(),
-        "configPatch": patch,
-        "defaultModel": result.default_model.as_str(),
-        "notes": result
+    Ok(Done::new(Answer::Onboarding(OnboardingAnswer {
+        profile_id: result.profile.profile_id.to_string(),
+        provider_id: result.profile.provider_id.to_string(),
+        config_patch,
+        default_model: result.default_model.to_string(),
+        notes: result
             .notes
             .iter()
-            .map(|n| json!({"title": n.title.as_str(), "message": n.message.as_str()}))
-            .collect::<Vec<_>>(),
-    }))
+            .map(|n| NoteLine {
+                title: n.title.to_string(),
+                message: n.message.to_string(),
+            })
+            .collect(),
+    })))
 }
 
 /// Warms what calls with these settings need (a connection); answers at once.
-pub fn prepare(plugin: &LoadedPlugin, settings: &Settings) -> Result<Value, Stop> {
-    plugin.prepare(&settings.context(None, Timeouts::default()))?;
-    Ok(json!({"type": "prepared"}))
+fn prepare(plugin: &LoadedPlugin, settings: &Settings) -> Result<Done<'static>, Stop> {
+    plugin.prepare(&settings_of(plugin, settings).call_context(None, Timeouts::default()))?;
+    Ok(Done::new(Answer::Prepared(Empty {})))
 }
 
-/// A streamed chat: `body` is the chat request (JSON), checked before the credential is looked
-/// for (see [`credential`]: `source` and `value`); every event becomes a line as it arrives (a
-/// burst of events is written at once), ending with `done`. Setting `cancel` stops the request.
-pub fn chat(
+/// Texts to vectors: `request` is an embedding request (JSON), checked before the credential is
+/// looked for. Setting `cancel` stops it.
+fn embed(
     plugin: &LoadedPlugin,
     settings: &Settings,
-    (source, value): (&str, Option<&str>),
-    body: &str,
-    cancel: &AtomicBool,
-    lines: &mut Lines,
-) -> Result<(), Stop> {
-    let request: ChatRequest = serde_json::from_str(body).map_err(|err| {
+    (given, source): (Option<Secret>, &CredentialSource),
+    request: &str,
+    cancel: &Cancellation,
+) -> Result<EmbeddingAnswer, Stop> {
+    let parsed: EmbeddingRequest = serde_json::from_str(request)
+        .map_err(|err| Stop::invalid(format!("the request is not an embedding request: {err}")))?;
+    if parsed.model.trim().is_empty() || parsed.input.is_empty() {
+        return Err(Stop::invalid(
+            "the request needs a model and at least one text",
+        ));
+    }
+    let credential = credential(plugin, given, source)?;
+    let context =
+        settings_of(plugin, settings).call_context(Some(&credential), Timeouts::default());
+    let answer = plugin.embed(&context, request, cancel)?;
+    let result: EmbeddingResult = serde_json::from_str(&answer).map_err(|err| {
         Stop::new(
-            2,
-            "invalid_request",
-            format!("the request is not a chat request: {err}"),
+            Exit::Failed,
+            "invalid_response",
+            format!("the plugin's embedding result is not one: {err}"),
         )
     })?;
-    if request.model.trim().is_empty() || request.messages.is_empty() {
+    if result.vectors.len() != parsed.input.len() {
         return Err(Stop::new(
-            2,
-            "invalid_request",
+            Exit::Failed,
+            "invalid_response",
+            format!(
+                "the plugin answered {} vectors for {} texts",
+                result.vectors.len(),
+                parsed.input.len()
+            ),
+        ));
+    }
+    Ok(result.into())
+}
+
+/// A streamed chat: `request` is the chat request (JSON), checked before the credential is
+/// looked for; every event becomes a line as it arrives (a burst of events is written at once),
+/// ending with `done`. Setting `cancel` stops the request.
+fn chat(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    (given, source): (Option<Secret>, &CredentialSource),
+    request: &str,
+    cancel: &Cancellation,
+    lines: &mut Lines,
+) -> Result<(), Stop> {
+    let parsed: ChatRequest = serde_json::from_str(request)
+        .map_err(|err| Stop::invalid(format!("the request is not a chat request: {err}")))?;
+    if parsed.model.trim().is_empty() || parsed.messages.is_empty() {
+        return Err(Stop::invalid(
             "the request needs a model and at least one message",
         ));
     }
-    let credential = credential(plugin, source, value)?;
-    let context = settings.context(Some(&credential), Timeouts::default());
-    let mut events = plugin.chat_events(&context, body, Some(cancel))?;
+    drop(parsed);
+    let credential = credential(plugin, given, source)?;
+    let context =
+        settings_of(plugin, settings).call_context(Some(&credential), Timeouts::default());
+    let mut events = plugin.chat_events(&context, request, Some(cancel))?;
     while let Some(event) = events.next() {
         let event = event?;
-        if let Some(line) = EventLine::from_event(&event) {
-            lines.push(&line);
-        }
         let done = matches!(event, ChatEvent::Done(_));
+        if let Some(line) = EventLine::from_event(&event)
+            && let Err(too_large) = lines.push(&line)
+        {
+            events.cancel();
+            return Err(too_large);
+        }
         if (done || !events.has_buffered())
             && let Err(err) = lines.flush()
         {
             // The reader went away: nobody wants the rest.
             events.cancel();
             return Err(Stop::new(
-                1,
+                Exit::Failed,
                 "output",
                 format!("cannot write the answer: {err}"),
             ));
@@ -385,7 +436,7 @@ pub fn chat(
         }
     }
     Err(Stop::new(
-        1,
+        Exit::Failed,
         "invalid_response",
         "the stream ended without an answer",
     ))

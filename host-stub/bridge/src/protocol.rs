@@ -1,78 +1,205 @@
-//! The resident bridge's protocol, version [`PROTOCOL`]: JSON lines over stdio.
-//!
-//! The host starts `openclaw-provider-bridge serve --protocol 1`. The bridge's first line is a
-//! hello — `{"type":"hello","protocol":1,"bridge":"0.1.0","provider":"huggingface",
-//! "pluginVersion":"0.1.0","pid":1234}` — or, when it speaks another protocol or its plugin was
-//! refused, a hello with an `error` (`{"code","message"}`), after which it exits. Then each line
-//! the host writes is one message:
-//!
-//! ```text
-//! {"rid":1,"op":"info"}
-//! {"rid":2,"op":"catalog","credential":"…","settings":{…},"mode":"strict","timeoutMs":0,"maxBodyBytes":0}
-//! {"rid":3,"op":"resolve","ref":"huggingface/org/model:policy"}
-//! {"rid":4,"op":"onboarding","config":{…},"method":"api-key","model":"huggingface/org/model"}
-//! {"rid":5,"op":"prepare","settings":{…}}
-//! {"rid":6,"op":"chat","credential":"…","settings":{…},"request":{…chat request…}}
-//! {"rid":6,"op":"cancel"}
-//! settings: {"baseUrl":"https://…","providerConfig":{…the provider's non-secret settings…}}
-//! ```
-//!
-//! Requests run concurrently; every line the bridge writes for one carries its request id,
-//! `rid` (a key no answer uses for anything else: tool calls and plugin info have `id`s). A chat
-//! writes the event lines of `provider_host::event_lines` (`text`, `reasoning`, `tool_call`,
-//! `serving_provider`, `notice`) and ends with `done` or `error`; the other operations answer
-//! with one line: `info`, `catalog`, `model`, `onboarding`, `prepared`, or `error`. `cancel`
-//! stops the request with that `rid` (it then ends with an `error` of code `cancelled`) and gets
-//! no answer of its own. The credential travels in the message of the request that needs it —
-//! never on the command line or in the bridge's environment, which may serve several profiles.
-//! A message that cannot be read gets an `error` line (with its `rid`, if it had one). The bridge
-//! exits when its stdin closes.
+//! The bridge protocol's types, version [`PROTOCOL`]: the requests a host sends, the answers
+//! and lines the bridge writes, the limits, and the exit codes of a one-shot run. The protocol
+//! is described once, in `docs/bridge-protocol.md`; these types are that description in Rust,
+//! shared by the resident ([`crate::serve`]) and one-shot ([`crate::cli`]) modes.
 
+use std::fmt;
+
+use openclaw_provider_abi::{Secret, documents::EmbeddingResult};
+use provider_host::{
+    event_lines::{ErrorLine, EventLine},
+    rows::ModelRow,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, value::RawValue};
 
 /// The protocol version this bridge speaks.
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 
-/// The most bytes of one message (a chat request with images is the largest).
+/// The most bytes of one message from the host (a chat request with images is the largest).
 pub const MAX_MESSAGE_BYTES: usize = 32 * 1024 * 1024;
 
-/// One message from the host. Fields an operation does not use are ignored.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Message {
-    pub rid: u64,
-    pub op: String,
-    #[serde(default)]
-    pub credential: Option<String>,
-    #[serde(default)]
-    pub settings: Option<Settings>,
-    #[serde(default)]
-    pub request: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub mode: Option<String>,
-    #[serde(default)]
-    pub timeout_ms: Option<u64>,
-    #[serde(default)]
-    pub max_body_bytes: Option<u64>,
-    #[serde(default, rename = "ref")]
-    pub reference: Option<String>,
-    #[serde(default)]
-    pub config: Option<Box<RawValue>>,
-    #[serde(default)]
-    pub method: Option<String>,
-    #[serde(default)]
-    pub model: Option<String>,
+/// The most bytes of one line the bridge writes; an answer that would be longer fails its own
+/// request (`answer_too_large`).
+pub const MAX_LINE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The most requests in flight at once.
+pub const MAX_IN_FLIGHT: usize = 1024;
+
+/// The most bytes of request messages in flight at once: a request costs a few times its size
+/// while it runs, and this keeps the worst case within a few hundred MiB.
+pub const MAX_IN_FLIGHT_BYTES: usize = 256 * 1024 * 1024;
+
+/// How a one-shot run ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    Done = 0,
+    /// The provider failed the request.
+    Failed = 1,
+    /// A bad command line or request.
+    Usage = 2,
+    /// The plugin is missing or was refused.
+    PluginUnavailable = 3,
+    /// No credential.
+    NoCredential = 4,
+    /// SIGINT, SIGTERM or SIGHUP.
+    Interrupted = 130,
 }
 
-/// A provider's settings as a message carries them.
-#[derive(Debug, Default, Deserialize)]
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> Self {
+        Self::from(exit as u8)
+    }
+}
+
+/// A message as it arrives: the keys any operation may use, each checked when the message
+/// becomes a [`Request`].
+#[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    pub rid: u64,
+    pub op: Op,
+    #[serde(default)]
+    credential: Option<String>,
+    #[serde(default)]
+    settings: Option<Settings>,
+    #[serde(default)]
+    request: Option<Box<RawValue>>,
+    #[serde(default)]
+    mode: Option<CatalogMode>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    max_body_bytes: Option<u64>,
+    #[serde(default, rename = "ref")]
+    reference: Option<String>,
+    #[serde(default)]
+    config: Option<Box<RawValue>>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+}
+
+/// The operations.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub enum Op {
+    Info,
+    Catalog,
+    Resolve,
+    Onboarding,
+    Prepare,
+    Chat,
+    Embed,
+    Cancel,
+}
+
+/// What the host's configuration says about the provider, as the host has it: in OpenClaw's
+/// terms `models.providers.<id>` and `plugins.entries.<id>.config`. The host library shapes
+/// them (`provider_host::settings`).
+#[derive(Clone, Debug, Default, Deserialize)]
 pub struct Settings {
     #[serde(default)]
-    pub base_url: Option<String>,
+    pub provider: Option<Value>,
     #[serde(default)]
-    pub provider_config: Option<Value>,
+    pub plugin: Option<Value>,
+}
+
+/// How much of the catalog to fetch.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "camelCase")]
+pub enum CatalogMode {
+    /// The live list or an error.
+    #[default]
+    Strict,
+    /// The live list, else the built-in one with the reason.
+    Advisory,
+    /// The built-in list, no network.
+    Static,
+}
+
+/// One request, checked.
+#[derive(Debug)]
+pub enum Request {
+    Info,
+    Catalog {
+        credential: Option<Secret>,
+        settings: Settings,
+        mode: CatalogMode,
+        timeout_ms: u64,
+        max_body_bytes: u64,
+    },
+    Resolve {
+        reference: String,
+        settings: Settings,
+    },
+    Onboarding {
+        /// The host's configuration as JSON text (empty: none).
+        config: String,
+        method: Option<String>,
+        model: Option<String>,
+    },
+    Prepare {
+        settings: Settings,
+    },
+    Chat {
+        credential: Option<Secret>,
+        settings: Settings,
+        /// The chat request document, as JSON text.
+        request: Box<RawValue>,
+    },
+    Embed {
+        credential: Option<Secret>,
+        settings: Settings,
+        /// The embedding request document, as JSON text.
+        request: Box<RawValue>,
+    },
+    /// Stops the request with the envelope's `rid`.
+    Cancel,
+}
+
+impl TryFrom<Envelope> for Request {
+    type Error = String;
+
+    fn try_from(envelope: Envelope) -> Result<Self, String> {
+        let credential = envelope.credential.as_deref().and_then(Secret::new);
+        let settings = envelope.settings.unwrap_or_default();
+        Ok(match envelope.op {
+            Op::Info => Self::Info,
+            Op::Catalog => Self::Catalog {
+                credential,
+                settings,
+                mode: envelope.mode.unwrap_or_default(),
+                timeout_ms: envelope.timeout_ms.unwrap_or(0),
+                max_body_bytes: envelope.max_body_bytes.unwrap_or(0),
+            },
+            Op::Resolve => Self::Resolve {
+                reference: envelope.reference.ok_or("resolve needs a \"ref\"")?,
+                settings,
+            },
+            Op::Onboarding => Self::Onboarding {
+                config: envelope
+                    .config
+                    .map(|config| config.get().to_owned())
+                    .unwrap_or_default(),
+                method: envelope.method,
+                model: envelope.model,
+            },
+            Op::Prepare => Self::Prepare { settings },
+            Op::Chat => Self::Chat {
+                credential,
+                settings,
+                request: envelope.request.ok_or("chat needs a \"request\"")?,
+            },
+            Op::Embed => Self::Embed {
+                credential,
+                settings,
+                request: envelope.request.ok_or("embed needs a \"request\"")?,
+            },
+            Op::Cancel => Self::Cancel,
+        })
+    }
 }
 
 /// The bridge's first line.
@@ -87,6 +214,8 @@ pub struct Hello<'a> {
     pub provider: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plugin_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub serves: Vec<&'static str>,
     pub pid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<HelloError<'a>>,
@@ -107,8 +236,309 @@ impl<'a> Hello<'a> {
             bridge: env!("CARGO_PKG_VERSION"),
             provider,
             plugin_version,
+            serves: Vec::new(),
             pid: std::process::id(),
             error: None,
         }
+    }
+}
+
+/// A terminal line: the request is done, with its answer.
+#[derive(Debug, Serialize)]
+pub struct Done<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub result: Answer<'a>,
+}
+
+impl<'a> Done<'a> {
+    pub fn new(result: Answer<'a>) -> Self {
+        Self {
+            kind: "done",
+            result,
+        }
+    }
+}
+
+/// The answer of an operation: the `result` of its `done` line.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Answer<'a> {
+    Info(PluginDescription),
+    Catalog(CatalogAnswer<'a>),
+    Resolve(ResolvedAnswer<'a>),
+    Onboarding(OnboardingAnswer),
+    Prepared(Empty),
+    Embed(EmbeddingAnswer),
+}
+
+/// `{}`.
+#[derive(Debug, Serialize)]
+pub struct Empty {}
+
+/// `info`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PluginDescription {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub interface: String,
+    pub serves: Vec<&'static str>,
+    pub api: String,
+    pub base_url: String,
+    pub default_model: String,
+    pub library: String,
+    pub auth_methods: Vec<AuthMethodDescription>,
+}
+
+/// An auth method, as `info` describes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthMethodDescription {
+    pub provider_id: String,
+    pub method_id: String,
+    pub choice_id: String,
+    pub label: String,
+    pub hint: String,
+    pub cli_flag: String,
+    pub option_key: String,
+    pub env_vars: Vec<String>,
+    pub prompt_message: String,
+    pub token_url: String,
+    pub required_permission: String,
+}
+
+/// `catalog`'s answer: the provider block in OpenClaw's `models.providers.<id>` shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogAnswer<'a> {
+    /// `live` or `built-in`.
+    pub source: &'static str,
+    pub fallback_reason: &'a str,
+    pub provider: CatalogProvider<'a>,
+}
+
+/// The provider block of a catalog answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogProvider<'a> {
+    pub base_url: String,
+    pub api: &'a str,
+    pub models: Vec<ModelRow<'a>>,
+}
+
+/// `resolve`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResolvedAnswer<'a> {
+    #[serde(rename = "ref")]
+    pub reference: &'a str,
+    pub provider: &'a str,
+    pub wire_model_id: &'a str,
+    pub base_model_id: &'a str,
+    pub policy: &'a str,
+    pub policy_provider: &'a str,
+    pub known: bool,
+    pub model: ModelRow<'a>,
+    pub warnings: Vec<&'a str>,
+    /// Where calls with the request's settings go.
+    pub base_url: String,
+}
+
+/// `onboarding`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnboardingAnswer {
+    pub profile_id: String,
+    pub provider_id: String,
+    pub config_patch: Value,
+    pub default_model: String,
+    pub notes: Vec<NoteLine>,
+}
+
+/// A note onboarding shows.
+#[derive(Debug, Serialize)]
+pub struct NoteLine {
+    pub title: String,
+    pub message: String,
+}
+
+/// `embed`'s answer: the plugin's `EmbeddingResult` in the protocol's words.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddingAnswer {
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    pub vectors: Vec<Vec<f32>>,
+    pub dimensions: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<EmbeddingUsageAnswer>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+}
+
+/// Tokens an embedding request counted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddingUsageAnswer {
+    pub prompt_tokens: u64,
+    pub total_tokens: u64,
+}
+
+impl From<EmbeddingResult> for EmbeddingAnswer {
+    fn from(result: EmbeddingResult) -> Self {
+        Self {
+            model: result.model,
+            serving_provider: result.serving_provider,
+            vectors: result.vectors,
+            dimensions: result.dimensions,
+            usage: result.usage.map(|usage| EmbeddingUsageAnswer {
+                prompt_tokens: usage.prompt_tokens,
+                total_tokens: usage.total_tokens,
+            }),
+            notices: result.notices,
+        }
+    }
+}
+
+/// A line about a message the bridge did not take; it never ends a request in flight.
+#[derive(Debug, Serialize)]
+pub struct Rejected<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rid: Option<u64>,
+    pub code: &'a str,
+    pub message: &'a str,
+}
+
+impl<'a> Rejected<'a> {
+    pub fn new(rid: Option<u64>, code: &'a str, message: &'a str) -> Self {
+        Self {
+            kind: "rejected",
+            rid,
+            code,
+            message,
+        }
+    }
+}
+
+/// Why a request stopped: the `error` line it ends with and, for a one-shot run, its exit
+/// code.
+#[derive(Debug)]
+pub struct Stop {
+    pub exit: Exit,
+    pub code: String,
+    pub message: String,
+    pub http_status: Option<u16>,
+    pub retry_after_ms: Option<u64>,
+    /// Boxed: a JSON object is large, and a `Stop` travels in every `Result`.
+    pub details: Option<Box<Value>>,
+}
+
+impl Stop {
+    pub fn new(exit: Exit, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            code: code.to_owned(),
+            message: message.into(),
+            http_status: None,
+            retry_after_ms: None,
+            details: None,
+        }
+    }
+
+    /// A malformed request.
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, "invalid_request", message)
+    }
+
+    /// The `error` line.
+    pub fn line(&self) -> EventLine<'_> {
+        EventLine::Error(ErrorLine {
+            code: self.code.as_str().into(),
+            message: self.message.as_str().into(),
+            http_status: self.http_status,
+            retry_after_ms: self.retry_after_ms,
+            details: self.details.as_deref().cloned(),
+            attempts: None,
+        })
+    }
+}
+
+impl fmt::Display for Stop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl From<openclaw_provider_abi::ProviderError> for Stop {
+    fn from(error: openclaw_provider_abi::ProviderError) -> Self {
+        let line = ErrorLine::from_error(&error);
+        let code = error.code.normalized();
+        Self {
+            exit: if code == openclaw_provider_abi::ErrorCode::CANCELLED {
+                Exit::Interrupted
+            } else {
+                Exit::Failed
+            },
+            code: code.to_string(),
+            message: line.message.into_owned(),
+            http_status: line.http_status,
+            retry_after_ms: line.retry_after_ms,
+            details: line.details.map(Box::new),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn envelopes_become_requests_or_say_what_is_missing() {
+        let envelope: Envelope = serde_json::from_str(
+            r#"{"rid":3,"op":"chat","credential":" hf_x ","request":{"model":"m"},"extra":1}"#,
+        )
+        .unwrap();
+        match Request::try_from(envelope).unwrap() {
+            Request::Chat {
+                credential,
+                request,
+                ..
+            } => {
+                assert_eq!(request.get(), r#"{"model":"m"}"#);
+                assert_eq!(credential.unwrap().expose(), "hf_x");
+            }
+            other => panic!("{other:?}"),
+        }
+        let envelope: Envelope = serde_json::from_str(r#"{"rid":4,"op":"resolve"}"#).unwrap();
+        assert_eq!(
+            Request::try_from(envelope).unwrap_err(),
+            "resolve needs a \"ref\""
+        );
+        assert!(serde_json::from_str::<Envelope>(r#"{"op":"chat"}"#).is_err());
+        let unknown = serde_json::from_str::<Envelope>(r#"{"rid":1,"op":"dance"}"#).unwrap_err();
+        assert!(
+            unknown.to_string().contains("unknown variant `dance`"),
+            "{unknown}"
+        );
+    }
+
+    #[test]
+    fn lines_are_camel_case() {
+        let stop = Stop {
+            http_status: Some(429),
+            retry_after_ms: Some(5),
+            ..Stop::new(Exit::Failed, "rate_limited", "slow down")
+        };
+        let line = serde_json::to_value(stop.line()).unwrap();
+        assert_eq!(line["type"], "error");
+        assert_eq!(line["httpStatus"], 429);
+        assert_eq!(line["retryAfterMs"], 5);
+        let done = serde_json::to_value(Done::new(Answer::Prepared(Empty {}))).unwrap();
+        assert_eq!(done, serde_json::json!({"type": "done", "result": {}}));
     }
 }

@@ -1,43 +1,56 @@
 //! The resident bridge: one process answering every request of its host, concurrently, over
-//! JSON lines on stdio (see [`crate::protocol`]).
+//! JSON lines on stdio (see [`crate::protocol`] and `docs/bridge-protocol.md`).
 //!
 //! The main thread reads messages; each request runs on a thread of its own (a chat pulls its
 //! stream there, a catalog waits for its download there), so a slow request never holds up
-//! another, and `cancel` reaches a chat at once through its flag. The plugin is loaded once and
-//! its connection pools live as long as the process, which is what keeps calls warm. When stdin
-//! closes — the host exited, was killed, or is done with the bridge — every request in flight
-//! is cancelled and the process exits; when stdout breaks, nobody is listening and it exits too.
+//! another, and `cancel` reaches any request at once through its [`Cancellation`]. What one
+//! request does stays its own: a message the bridge cannot take is rejected alone, an answer too
+//! large fails its own request, and requests beyond [`MAX_IN_FLIGHT`] or
+//! [`MAX_IN_FLIGHT_BYTES`] are refused (`busy`) rather than queued without bound. The plugin is
+//! loaded once and its connection pools live as long as the process, which is what keeps calls
+//! warm. When stdin closes — the host exited, was killed, or is done with the bridge — every
+//! request in flight is cancelled and the process exits; when stdout breaks, nobody is listening
+//! and it exits too.
 
 use std::{
     collections::HashMap,
     io::{BufRead, Read},
     path::PathBuf,
     process::ExitCode,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::{Arc, Mutex},
 };
 
-use openclaw_provider_abi::Secret;
+use openclaw_provider_abi::Cancellation;
 use provider_host::plugin::LoadedPlugin;
 
 use crate::{
     load::load,
-    ops::{self, Mode, Settings, Stop},
+    ops::{self, CredentialSource},
     output::Lines,
-    protocol::{Hello, HelloError, MAX_MESSAGE_BYTES, Message, PROTOCOL},
+    protocol::{
+        Envelope, Exit, Hello, HelloError, MAX_IN_FLIGHT, MAX_IN_FLIGHT_BYTES, MAX_MESSAGE_BYTES,
+        PROTOCOL, Rejected, Request, Stop,
+    },
 };
 
-/// The most requests in flight at once; more are refused (`busy`) rather than queued without
-/// bound.
-const MAX_IN_FLIGHT: usize = 1024;
+/// A request in flight: how to stop it and what it weighs.
+struct Live {
+    cancel: Arc<Cancellation>,
+    bytes: usize,
+}
 
-/// What the credential of a request is called when it is missing.
-const REQUEST_CREDENTIAL: &str = "a \"credential\" in the request";
+/// The requests in flight, by id, and their total weight.
+#[derive(Default)]
+struct InFlight {
+    requests: HashMap<u64, Live>,
+    bytes: usize,
+}
 
-/// Cancel flags of the requests in flight, by id.
-type InFlight = Arc<Mutex<HashMap<u64, Arc<AtomicBool>>>>;
+type Shared = Arc<Mutex<InFlight>>;
+
+/// Requests whose message was at least this large give their memory back to the system when
+/// they end (glibc keeps freed memory of large requests otherwise).
+const TRIM_AFTER_BYTES: usize = 4 * 1024 * 1024;
 
 /// Serves until stdin closes. `protocol` is the version the host asked for.
 pub fn serve(plugin_dir: Option<PathBuf>, provider: Option<&str>, protocol: u32) -> ExitCode {
@@ -47,55 +60,49 @@ pub fn serve(plugin_dir: Option<PathBuf>, provider: Option<&str>, protocol: u32)
             "this bridge speaks protocol {PROTOCOL}, the host asked for {protocol}: install the \
              bridge and the entry of one release"
         );
-        return refuse(&mut lines, "protocol_mismatch", &message, 2);
+        return refuse(&mut lines, "protocol_mismatch", &message, Exit::Usage);
     }
     let plugin = match load(plugin_dir, provider) {
         Ok(plugin) => Arc::new(plugin),
         Err(stop) => return refuse(&mut lines, &stop.code, &stop.message, stop.exit),
     };
-    lines.push(&Hello::new(
-        Some(plugin.id()),
-        Some(plugin.info.plugin_version.as_str()),
-    ));
-    if lines.flush().is_err() {
+    let mut hello = Hello::new(Some(plugin.id()), Some(plugin.info.plugin_version.as_str()));
+    hello.serves = plugin.serving().names();
+    if lines.push(&hello).is_err() || lines.flush().is_err() {
         return ExitCode::FAILURE;
     }
-    let in_flight: InFlight = Arc::default();
+    let in_flight: Shared = Arc::default();
     let mut stdin = std::io::stdin().lock();
     loop {
         match read_message(&mut stdin) {
-            Ok(Some(Ok(line))) => dispatch(&plugin, &in_flight, &line),
-            Ok(Some(Err(too_long))) => answer_error(
+            Ok(Some(Ok(line))) => dispatch(&plugin, &in_flight, line),
+            Ok(Some(Err(too_long))) => reject(
                 None,
-                &Stop::new(
-                    2,
-                    "invalid_request",
-                    format!(
-                        "a message of over {too_long} bytes was skipped (the most is {} MiB)",
-                        MAX_MESSAGE_BYTES >> 20
-                    ),
+                "invalid_message",
+                &format!(
+                    "a message of over {too_long} bytes was skipped (the most is {} MiB)",
+                    MAX_MESSAGE_BYTES >> 20
                 ),
             ),
             // The host closed our stdin (or is gone): stop everything and leave.
             Ok(None) | Err(_) => break,
         }
     }
-    let flags = in_flight
-        .lock()
-        .map(|map| map.values().cloned().collect::<Vec<_>>());
-    for flag in flags.unwrap_or_default() {
-        flag.store(true, Ordering::SeqCst);
+    if let Ok(in_flight) = in_flight.lock() {
+        for live in in_flight.requests.values() {
+            live.cancel.cancel();
+        }
     }
     ExitCode::SUCCESS
 }
 
 /// A hello with an error, then the exit code.
-fn refuse(lines: &mut Lines, code: &str, message: &str, exit: u8) -> ExitCode {
+fn refuse(lines: &mut Lines, code: &str, message: &str, exit: Exit) -> ExitCode {
     let mut hello = Hello::new(None, None);
     hello.error = Some(HelloError { code, message });
-    lines.push(&hello);
+    let _ = lines.push(&hello);
     let _ = lines.flush();
-    ExitCode::from(exit)
+    exit.into()
 }
 
 /// The next line of stdin: `Ok(None)` at the end, `Err(length)` inside for a line over the
@@ -119,7 +126,7 @@ fn read_message(input: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u
         if buffer.is_empty() {
             return Ok(Some(Err(skipped)));
         }
-        match memchr(b'\n', buffer) {
+        match buffer.iter().position(|&byte| byte == b'\n') {
             Some(at) => {
                 input.consume(at + 1);
                 skipped += at + 1;
@@ -134,34 +141,37 @@ fn read_message(input: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u
     }
 }
 
-fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
-    haystack.iter().position(|&byte| byte == needle)
-}
-
-/// Writes an `error` line for request `id` (or for no request).
-fn answer_error(id: Option<u64>, stop: &Stop) {
-    let mut lines = Lines::new(id);
-    lines.push(&stop.line());
-    flush_or_exit(&mut lines);
-}
-
-/// Flushes; a broken stdout means the host is gone, so the bridge ends.
-fn flush_or_exit(lines: &mut Lines) {
+/// Writes one line, whole; a broken stdout means the host is gone, so the bridge ends.
+fn write(mut lines: Lines) {
     if lines.flush().is_err() {
         std::process::exit(0);
     }
 }
 
+/// A `rejected` line: a message the bridge did not take, which ends no request.
+fn reject(rid: Option<u64>, code: &str, message: &str) {
+    let mut lines = Lines::new(None);
+    let _ = lines.push(&Rejected::new(rid, code, message));
+    write(lines);
+}
+
+/// An `error` line ending request `rid`, which never started.
+fn refuse_request(rid: u64, stop: &Stop) {
+    let mut lines = Lines::new(Some(rid));
+    let _ = lines.push(&stop.line());
+    write(lines);
+}
+
 /// Reads one message and starts the request it asks for.
-fn dispatch(plugin: &Arc<LoadedPlugin>, in_flight: &InFlight, line: &[u8]) {
+fn dispatch(plugin: &Arc<LoadedPlugin>, in_flight: &Shared, line: Vec<u8>) {
     if line.iter().all(u8::is_ascii_whitespace) {
         return;
     }
-    let message: Message = match serde_json::from_slice(line) {
-        Ok(message) => message,
+    let envelope: Envelope = match serde_json::from_slice(&line) {
+        Ok(envelope) => envelope,
         Err(err) => {
             // Find the id if there is one, so the host can tell which request failed.
-            let id = serde_json::from_slice::<serde_json::Value>(line)
+            let rid = serde_json::from_slice::<serde_json::Value>(&line)
                 .ok()
                 .and_then(|value| value.get("rid")?.as_u64());
             let what = if err.is_syntax() || err.is_eof() {
@@ -169,153 +179,149 @@ fn dispatch(plugin: &Arc<LoadedPlugin>, in_flight: &InFlight, line: &[u8]) {
             } else {
                 "not a request"
             };
-            return answer_error(
-                id,
-                &Stop::new(
-                    2,
-                    "invalid_request",
-                    format!("the message is {what}: {err}"),
-                ),
-            );
+            let message = format!("the message is {what}: {err}");
+            return match rid.filter(|rid| !is_live(in_flight, *rid)) {
+                Some(rid) => refuse_request(rid, &Stop::invalid(message)),
+                None => reject(rid, "invalid_message", &message),
+            };
         }
     };
-    let id = message.rid;
-    if message.op == "cancel" {
-        if let Some(flag) = in_flight.lock().ok().and_then(|map| map.get(&id).cloned()) {
-            flag.store(true, Ordering::SeqCst);
+    let rid = envelope.rid;
+    let request = match Request::try_from(envelope) {
+        Ok(Request::Cancel) => {
+            if let Ok(in_flight) = in_flight.lock()
+                && let Some(live) = in_flight.requests.get(&rid)
+            {
+                live.cancel.cancel();
+            }
+            return;
         }
-        return;
-    }
-    let cancel = {
-        let Ok(mut map) = in_flight.lock() else {
-            return answer_error(Some(id), &Stop::new(1, "internal", "the bridge is broken"));
-        };
-        if map.contains_key(&id) {
-            drop(map);
-            return answer_error(
-                Some(id),
-                &Stop::new(
-                    2,
-                    "invalid_request",
-                    format!("request id {id} is already in use"),
-                ),
-            );
+        Ok(request) => request,
+        Err(why) if is_live(in_flight, rid) => {
+            return reject(Some(rid), "invalid_message", &why);
         }
-        if map.len() >= MAX_IN_FLIGHT {
-            drop(map);
-            return answer_error(
-                Some(id),
-                &Stop::new(
-                    1,
-                    "busy",
-                    format!("{MAX_IN_FLIGHT} requests are already in flight; try again"),
-                ),
-            );
-        }
-        let flag = Arc::new(AtomicBool::new(false));
-        map.insert(id, flag.clone());
-        flag
+        Err(why) => return refuse_request(rid, &Stop::invalid(why)),
     };
+    let cancel = match admit(in_flight, rid, line.len()) {
+        Ok(cancel) => cancel,
+        Err(Admission::Duplicate) => {
+            return reject(
+                Some(rid),
+                "duplicate_rid",
+                &format!("request id {rid} is already in flight"),
+            );
+        }
+        Err(Admission::Busy(why)) => {
+            return refuse_request(rid, &Stop::new(Exit::Failed, "busy", why));
+        }
+    };
+    // The message's bytes are not needed any more: the request holds what it uses.
+    drop(line);
     let plugin = plugin.clone();
     let in_flight_for_thread = in_flight.clone();
     let started = std::thread::Builder::new()
-        .name(format!("request-{id}"))
+        .name(format!("request-{rid}"))
         .spawn(move || {
-            let mut lines = Lines::new(Some(id));
+            let mut lines = Lines::new(Some(rid));
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(&plugin, message, &cancel, &mut lines)
+                ops::run(
+                    &plugin,
+                    request,
+                    &CredentialSource::Request,
+                    &cancel,
+                    &mut lines,
+                )
             }))
-            .unwrap_or_else(|_| Err(Stop::new(1, "internal", "the bridge failed unexpectedly")));
+            .unwrap_or_else(|_| {
+                Err(Stop::new(
+                    Exit::Failed,
+                    "internal",
+                    "the bridge failed unexpectedly",
+                ))
+            });
             if let Err(stop) = outcome {
-                lines.push(&stop.line());
+                let _ = lines.push(&stop.line());
             }
-            if let Ok(mut map) = in_flight_for_thread.lock() {
-                map.remove(&id);
+            let bytes = release(&in_flight_for_thread, rid);
+            write(lines);
+            if bytes >= TRIM_AFTER_BYTES {
+                give_back_memory();
             }
-            flush_or_exit(&mut lines);
         });
     if let Err(err) = started {
-        if let Ok(mut map) = in_flight.lock() {
-            map.remove(&id);
-        }
-        answer_error(
-            Some(id),
-            &Stop::new(1, "busy", format!("cannot start the request: {err}")),
+        release(in_flight, rid);
+        refuse_request(
+            rid,
+            &Stop::new(
+                Exit::Failed,
+                "busy",
+                format!("cannot start the request: {err}"),
+            ),
         );
     }
 }
 
-/// Runs one request; its answer (or its events) go to `lines`.
-fn run(
-    plugin: &LoadedPlugin,
-    message: Message,
-    cancel: &AtomicBool,
-    lines: &mut Lines,
-) -> Result<(), Stop> {
-    let settings = match message.settings {
-        Some(settings) => Settings::new(settings.base_url, settings.provider_config)?,
-        None => Settings::default(),
+fn is_live(in_flight: &Shared, rid: u64) -> bool {
+    in_flight
+        .lock()
+        .is_ok_and(|in_flight| in_flight.requests.contains_key(&rid))
+}
+
+/// Why a request was not admitted.
+enum Admission {
+    Duplicate,
+    Busy(String),
+}
+
+/// Admits request `rid` of `bytes`, returning its cancellation flag.
+fn admit(in_flight: &Shared, rid: u64, bytes: usize) -> Result<Arc<Cancellation>, Admission> {
+    let Ok(mut in_flight) = in_flight.lock() else {
+        return Err(Admission::Busy("the bridge is broken".into()));
     };
-    let explicit = message.credential.as_deref();
-    let answer = match message.op.as_str() {
-        "info" => ops::info(plugin),
-        "catalog" => {
-            let mode = match message.mode.as_deref() {
-                None => Mode::Strict,
-                Some(text) => Mode::parse(text).ok_or_else(|| {
-                    Stop::new(
-                        2,
-                        "invalid_request",
-                        format!("unknown catalog mode {text:?}: strict, advisory or static"),
-                    )
-                })?,
-            };
-            let credential: Option<Secret> = match mode {
-                Mode::Static => None,
-                _ => Some(ops::credential(plugin, REQUEST_CREDENTIAL, explicit)?),
-            };
-            ops::catalog(
-                plugin,
-                &settings,
-                credential.as_ref(),
-                mode,
-                message.timeout_ms.unwrap_or(0),
-                message.max_body_bytes.unwrap_or(0),
-            )?
-        }
-        "resolve" => {
-            let reference = message
-                .reference
-                .ok_or_else(|| Stop::new(2, "invalid_request", "resolve needs a \"ref\""))?;
-            ops::resolve(plugin, &reference)?
-        }
-        "onboarding" => ops::onboarding(
-            plugin,
-            message.config.as_ref().map_or("", |config| config.get()),
-            message.method.as_deref(),
-            message.model.as_deref(),
-        )?,
-        "prepare" => ops::prepare(plugin, &settings)?,
-        "chat" => {
-            let request = message
-                .request
-                .ok_or_else(|| Stop::new(2, "invalid_request", "chat needs a \"request\""))?;
-            let credential = (REQUEST_CREDENTIAL, explicit);
-            return ops::chat(plugin, &settings, credential, request.get(), cancel, lines);
-        }
-        other => {
-            return Err(Stop::new(
-                2,
-                "invalid_request",
-                format!(
-                    "unknown operation {other:?}: info, catalog, resolve, onboarding, prepare, \
-                     chat or cancel"
-                ),
-            ));
-        }
+    if in_flight.requests.contains_key(&rid) {
+        return Err(Admission::Duplicate);
+    }
+    if in_flight.requests.len() >= MAX_IN_FLIGHT {
+        return Err(Admission::Busy(format!(
+            "{MAX_IN_FLIGHT} requests are already in flight; try again"
+        )));
+    }
+    if in_flight.bytes.saturating_add(bytes) > MAX_IN_FLIGHT_BYTES {
+        return Err(Admission::Busy(format!(
+            "{} MiB of requests are already in flight; try again",
+            in_flight.bytes >> 20
+        )));
+    }
+    let cancel = Arc::new(Cancellation::new());
+    in_flight.bytes += bytes;
+    in_flight.requests.insert(
+        rid,
+        Live {
+            cancel: cancel.clone(),
+            bytes,
+        },
+    );
+    Ok(cancel)
+}
+
+/// Forgets request `rid`; returns what it weighed.
+fn release(in_flight: &Shared, rid: u64) -> usize {
+    let Ok(mut in_flight) = in_flight.lock() else {
+        return 0;
     };
-    lines.push(&answer);
-    Ok(())
+    let bytes = in_flight.requests.remove(&rid).map_or(0, |live| live.bytes);
+    in_flight.bytes = in_flight.bytes.saturating_sub(bytes);
+    bytes
+}
+
+/// Returns freed memory to the system, where the allocator keeps it otherwise.
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory at the top of the heap and in free pages;
+    // it has no preconditions.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(test)]
@@ -340,11 +346,18 @@ mod tests {
     }
 
     #[test]
-    fn message_fields_are_optional_but_id_and_op() {
-        let message: Message =
-            serde_json::from_str(r#"{"rid":3,"op":"chat","request":{"model":"m"},"extra":1}"#)
-                .unwrap();
-        assert_eq!(message.request.unwrap().get(), r#"{"model":"m"}"#);
-        assert!(serde_json::from_str::<Message>(r#"{"op":"chat"}"#).is_err());
+    fn admission_counts_requests_and_bytes() {
+        let in_flight: Shared = Arc::default();
+        assert!(admit(&in_flight, 1, 10).is_ok());
+        assert!(matches!(
+            admit(&in_flight, 1, 10),
+            Err(Admission::Duplicate)
+        ));
+        assert!(matches!(
+            admit(&in_flight, 2, MAX_IN_FLIGHT_BYTES),
+            Err(Admission::Busy(_))
+        ));
+        assert_eq!(release(&in_flight, 1), 10);
+        assert!(admit(&in_flight, 2, MAX_IN_FLIGHT_BYTES).is_ok());
     }
 }

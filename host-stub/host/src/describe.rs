@@ -7,7 +7,7 @@ use std::path::Path;
 
 use openclaw_provider_abi::{
     AuthMethod, CallContext, Capabilities, CatalogRequest, DiscoveryMode, ModelInfo, PluginInfo,
-    documents::PluginMetadata,
+    documents::{ModelDefaults, PluginMetadata},
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -47,6 +47,9 @@ struct Native<'a> {
     default_model: &'a str,
     /// What the plugin serves (`chat`, `embeddings`, …), so a host knows without loading it.
     capabilities: Vec<&'static str>,
+    /// What the plugin assumes of an unknown model, for the folder's OpenClaw entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    model_defaults: Option<ModelDefaults>,
 }
 
 /// The manifest for a plugin whose library's base name is `library` (`openclaw_huggingface`),
@@ -123,6 +126,7 @@ pub fn manifest_for(
                 .capabilities
                 .serving(info.interface_version.as_str())
                 .names(),
+            model_defaults: metadata.model_defaults,
         },
     };
     serde_json::to_value(&manifest).unwrap_or(Value::Null)

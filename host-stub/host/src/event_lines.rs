@@ -1,17 +1,19 @@
-//! The one JSON-lines schema for chat events, shared by every front end that prints a chat as
-//! JSON (`host-stub chat --json`, the provider bridge): one object per line, tagged by `type`.
+//! The one JSON-lines schema for a chat's events, shared by every front end that prints a chat
+//! as JSON (`host-stub chat --json`, the provider bridge, whose protocol — described in
+//! `docs/bridge-protocol.md` — adds a `rid` to each line): one object per line, tagged by
+//! `type`, keys in `camelCase`.
 //!
 //! ```text
 //! {"type":"attempt","number":1,"of":2,"model":"huggingface/org/model"}   a host's fallback chain
-//! {"type":"notice","message":"…"}
-//! {"type":"serving_provider","provider":"together"}
+//! {"type":"notice","message":"…","details":{…}}
+//! {"type":"servingProvider","provider":"together"}
 //! {"type":"text","delta":"…"}
 //! {"type":"reasoning","delta":"…"}
-//! {"type":"tool_call","index":0,"id":"call_1","name":"get_weather","arguments":"{\"ci"}
+//! {"type":"toolCall","index":0,"id":"call_1","name":"get_weather","arguments":"{\"ci"}
 //! {"type":"failed","model":"…","code":"rate_limited","message":"…","next":"…"}
-//! {"type":"done","model":"org/model","serving_provider":…,"finish_reason":…,"usage":…,
-//!  "tool_calls":[…],"ref":"huggingface/org/model","attempts":[…]}
-//! {"type":"error","code":"unauthorized","message":"…","http_status":401,"retry_after_ms":…}
+//! {"type":"done","result":{"model":…,"servingProvider":…,"finishReason":…,"usage":{…},
+//!  "toolCalls":[…]},"ref":"huggingface/org/model","attempts":[…]}
+//! {"type":"error","code":"unauthorized","message":"…","httpStatus":401,"retryAfterMs":…}
 //! ```
 //!
 //! A consumer skips types it does not know; fields that do not apply are left out. `ref` and
@@ -21,9 +23,10 @@ use std::borrow::Cow;
 
 use openclaw_provider_abi::{
     ProviderError,
-    documents::{ChatDone, ToolCallDelta},
+    documents::{ChatDone, ToolCallDelta, Usage},
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::events::ChatEvent;
 
@@ -39,7 +42,7 @@ pub struct AttemptRecord {
 
 /// One line.
 #[derive(Debug, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum EventLine<'a> {
     Attempt {
         number: usize,
@@ -48,6 +51,8 @@ pub enum EventLine<'a> {
     },
     Notice {
         message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        details: Option<Value>,
     },
     ServingProvider {
         provider: &'a str,
@@ -72,8 +77,7 @@ pub enum EventLine<'a> {
 /// The last line of a successful chat.
 #[derive(Debug, Serialize)]
 pub struct DoneLine<'a> {
-    #[serde(flatten)]
-    pub done: Cow<'a, ChatDone>,
+    pub result: ChatSummary,
     /// The ref that answered, for a host that resolves refs.
     #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub model_ref: Option<&'a str>,
@@ -81,8 +85,80 @@ pub struct DoneLine<'a> {
     pub attempts: Option<&'a [AttemptRecord]>,
 }
 
-/// The last line of a failed chat.
+/// What a finished chat came to: the plugin's `ChatDone` in this schema's words.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSummary {
+    /// The model id sent on the wire.
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    /// `stop`, `length`, `tool_calls`, `content_filter`, or what the service said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageSummary>,
+    /// The tool calls assembled from the stream, in index order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tool_calls: Vec<ToolCallSummary>,
+}
+
+/// Token usage.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageSummary {
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    pub total_tokens: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_tokens: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cached_tokens: Option<u64>,
+}
+
+/// A complete tool call: the function's name and its arguments as JSON text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCallSummary {
+    pub id: String,
+    pub name: String,
+    pub arguments: String,
+}
+
+impl From<&Usage> for UsageSummary {
+    fn from(usage: &Usage) -> Self {
+        Self {
+            prompt_tokens: usage.prompt_tokens,
+            completion_tokens: usage.completion_tokens,
+            total_tokens: usage.total_tokens,
+            reasoning_tokens: usage.reasoning_tokens,
+            cached_tokens: usage.cached_tokens,
+        }
+    }
+}
+
+impl From<&ChatDone> for ChatSummary {
+    fn from(done: &ChatDone) -> Self {
+        Self {
+            model: done.model.clone(),
+            serving_provider: done.serving_provider.clone(),
+            finish_reason: done.finish_reason.clone(),
+            usage: done.usage.as_ref().map(UsageSummary::from),
+            tool_calls: done
+                .tool_calls
+                .iter()
+                .map(|call| ToolCallSummary {
+                    id: call.id.clone(),
+                    name: call.function.name.clone(),
+                    arguments: call.function.arguments.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The last line of a failed request.
 #[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorLine<'a> {
     pub code: Cow<'a, str>,
     pub message: Cow<'a, str>,
@@ -90,6 +166,9 @@ pub struct ErrorLine<'a> {
     pub http_status: Option<u16>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_ms: Option<u64>,
+    /// Machine-readable facts the plugin gave (`requestSent`, an upstream's error code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempts: Option<&'a [AttemptRecord]>,
 }
@@ -102,9 +181,17 @@ impl<'a> ErrorLine<'a> {
             message: Cow::Borrowed(error.message.as_str()),
             http_status: (error.http_status != 0).then_some(error.http_status),
             retry_after_ms: error.retry_after_ms.into_option(),
+            details: json_object(&error.details_json),
             attempts: None,
         }
     }
+}
+
+/// A plugin's JSON detail text as a value; `None` when empty or not an object.
+fn json_object(text: &str) -> Option<Value> {
+    serde_json::from_str::<Value>(text)
+        .ok()
+        .filter(Value::is_object)
 }
 
 impl<'a> EventLine<'a> {
@@ -115,10 +202,13 @@ impl<'a> EventLine<'a> {
             ChatEvent::Reasoning(text) => Self::Reasoning { delta: text },
             ChatEvent::ToolCall(delta) => Self::ToolCall(delta),
             ChatEvent::ServingProvider(name) => Self::ServingProvider { provider: name },
-            ChatEvent::Notice(text) => Self::Notice { message: text },
+            ChatEvent::Notice { message, details } => Self::Notice {
+                message,
+                details: json_object(details),
+            },
             ChatEvent::Usage(_) => return None,
             ChatEvent::Done(done) => Self::Done(DoneLine {
-                done: Cow::Borrowed(done),
+                result: ChatSummary::from(done),
                 model_ref: None,
                 attempts: None,
             }),
@@ -131,5 +221,53 @@ impl<'a> EventLine<'a> {
         if serde_json::to_writer(&mut *out, self).is_ok() {
             out.push(b'\n');
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openclaw_provider_abi::documents::{FunctionCall, ToolCall};
+
+    #[test]
+    fn lines_are_camel_case_and_the_summary_flattens_tool_calls() {
+        let done = ChatDone {
+            model: "org/m".into(),
+            serving_provider: Some("together".into()),
+            finish_reason: Some("tool_calls".into()),
+            usage: Some(Usage {
+                prompt_tokens: 3,
+                completion_tokens: 4,
+                total_tokens: 7,
+                reasoning_tokens: None,
+                cached_tokens: Some(1),
+            }),
+            tool_calls: vec![ToolCall {
+                id: "c1".into(),
+                kind: "function".into(),
+                function: FunctionCall {
+                    name: "f".into(),
+                    arguments: "{}".into(),
+                },
+            }],
+        };
+        let event = ChatEvent::Done(done);
+        let mut out = Vec::new();
+        EventLine::from_event(&event).unwrap().write_to(&mut out);
+        let line: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["type"], "done");
+        assert_eq!(line["result"]["servingProvider"], "together");
+        assert_eq!(line["result"]["usage"]["cachedTokens"], 1);
+        assert_eq!(line["result"]["toolCalls"][0]["name"], "f");
+        let error = ProviderError::new(openclaw_provider_abi::ErrorCode::RATE_LIMITED, "slow")
+            .with_status(429)
+            .with_retry_after_ms(5)
+            .with_details(&serde_json::json!({"requestSent": true}));
+        let mut out = Vec::new();
+        EventLine::Error(ErrorLine::from_error(&error)).write_to(&mut out);
+        let line: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(line["httpStatus"], 429);
+        assert_eq!(line["retryAfterMs"], 5);
+        assert_eq!(line["details"]["requestSent"], true);
     }
 }

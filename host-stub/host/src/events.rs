@@ -6,13 +6,10 @@
 //! [`ChatEvent::Done`] or an error. A cancel flag, checked between pulls, stops the request
 //! within one poll interval; dropping the iterator cancels too (the ABI handle does).
 
-use std::{
-    collections::VecDeque,
-    sync::atomic::{AtomicBool, Ordering},
-};
+use std::collections::VecDeque;
 
 use openclaw_provider_abi::{
-    ChatStreamBox, ErrorCode, EventKind, ProviderError, StreamEvent,
+    Cancellation, ChatStreamBox, ErrorCode, EventKind, ProviderError, StreamEvent,
     abi_stable::std_types::{RResult, RString},
     documents::{ChatDone, ToolCallDelta, Usage},
 };
@@ -33,8 +30,9 @@ pub enum ChatEvent {
     ToolCall(ToolCallDelta),
     /// The upstream that serves the request.
     ServingProvider(RString),
-    /// Something the user should know (a retry, an adjusted request).
-    Notice(RString),
+    /// Something the user should know (a retry, an adjusted request), and, as JSON text (empty
+    /// when none), machine-readable detail.
+    Notice { message: RString, details: RString },
     /// Token usage as reported so far (`Done` carries the final figures).
     Usage(Usage),
     /// The end of a successful stream.
@@ -57,7 +55,10 @@ impl ChatEvent {
             EventKind::REASONING_DELTA => Self::Reasoning(event.text),
             EventKind::TOOL_CALL_DELTA => Self::ToolCall(serde_json::from_str(&event.json).ok()?),
             EventKind::SERVING_PROVIDER => Self::ServingProvider(event.text),
-            EventKind::NOTICE => Self::Notice(event.text),
+            EventKind::NOTICE => Self::Notice {
+                message: event.text,
+                details: event.json,
+            },
             EventKind::USAGE => Self::Usage(serde_json::from_str(&event.json).ok()?),
             EventKind::DONE => Self::Done(serde_json::from_str(&event.json).unwrap_or_default()),
             _ => return None,
@@ -69,14 +70,14 @@ impl ChatEvent {
 pub struct EventStream<'c> {
     stream: ChatStreamBox,
     buffered: VecDeque<StreamEvent>,
-    cancel: Option<&'c AtomicBool>,
+    cancel: Option<&'c Cancellation>,
     ended: bool,
 }
 
 impl<'c> EventStream<'c> {
     /// Wraps a stream; when `cancel` becomes true the request is cancelled and the iterator
     /// ends with a `cancelled` error.
-    pub fn new(stream: ChatStreamBox, cancel: Option<&'c AtomicBool>) -> Self {
+    pub fn new(stream: ChatStreamBox, cancel: Option<&'c Cancellation>) -> Self {
         Self {
             stream,
             buffered: VecDeque::new(),
@@ -99,7 +100,7 @@ impl<'c> EventStream<'c> {
     }
 
     fn cancelled(&self) -> bool {
-        self.cancel.is_some_and(|flag| flag.load(Ordering::SeqCst))
+        self.cancel.is_some_and(Cancellation::is_cancelled)
     }
 }
 

@@ -11,7 +11,6 @@
 //! both built on this crate.
 
 pub mod bounded;
-pub mod call;
 pub mod credentials;
 pub mod describe;
 pub mod discovery;
@@ -26,3 +25,4 @@ pub mod paths;
 pub mod plugin;
 pub mod registry;
 pub mod rows;
+pub mod settings;

@@ -6,8 +6,6 @@
 
 use std::path::PathBuf;
 
-use std::sync::atomic::AtomicBool;
-
 use openclaw_provider_abi::{
     AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Capabilities, Catalog,
     CatalogRequest, ChatStreamBox, ErrorCode, MediaAnswer, ModelInfo, OnboardingRequest,
@@ -281,7 +279,7 @@ impl LoadedPlugin {
         &self,
         context: &CallContext,
         request_json: &str,
-        cancel: Option<&'c AtomicBool>,
+        cancel: Option<&'c Cancellation>,
     ) -> Result<EventStream<'c>, ProviderError> {
         self.chat_stream(context, request_json)
             .map(|stream| EventStream::new(stream, cancel))

@@ -28,7 +28,9 @@ use self::{
 };
 use provider_host::plugin::LoadedPlugin;
 
-use crate::{host::Host, provider_settings::ProviderSettings};
+use provider_host::settings::ProviderSettings;
+
+use crate::host::Host;
 
 /// Where a catalog being shown came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -144,7 +146,7 @@ fn status_suffix(status: Option<u16>) -> String {
 
 /// The catalog of `plugin` as it stands, without any network.
 pub fn current(host: &Host, plugin: &LoadedPlugin) -> ProviderCatalog {
-    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let settings = host.config.provider_settings(plugin.id());
     let path = models_path(&host.paths.agent_dir());
     let mut warnings = settings.ignored_entries.clone();
     let persisted = if settings.discovery_enabled {
@@ -245,7 +247,7 @@ pub struct Refreshed {
 
 /// Refreshes `plugin`'s catalog from the live service (strict mode) with `secret`.
 pub fn refresh(host: &Host, plugin: &LoadedPlugin, secret: Option<&Secret>) -> Refreshed {
-    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let settings = host.config.provider_settings(plugin.id());
     let skipped = |reason: String| Refreshed {
         outcome: Outcome::Skipped { reason },
         catalog: current(host, plugin),

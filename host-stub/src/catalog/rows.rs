@@ -8,8 +8,9 @@
 //! extra value instead of failing the file.
 
 use openclaw_provider_abi::{
-    Modalities, ModelCost, ModelInfo, ModelProvider, Tristate,
-    abi_stable::std_types::{ROption, RString, RVec},
+    Modalities, ModelCost, ModelInfo, Tristate,
+    abi_stable::std_types::{RString, RVec},
+    documents::UpstreamFacts,
 };
 pub use provider_host::rows::Cost;
 use provider_host::rows::ModelRow;
@@ -94,39 +95,9 @@ impl Filled {
     }
 }
 
-/// One upstream serving a model.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProviderRow {
-    pub name: String,
-    #[serde(default)]
-    pub status: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub context_length: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pricing: Option<Pricing>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supports_tools: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub supports_structured_output: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub throughput: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_token_latency_ms: Option<f64>,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub is_model_author: bool,
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub is_free: bool,
-}
-
-/// An upstream's price.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Pricing {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<f64>,
-}
+/// One upstream serving a model, in the words of the provider-config contract (the same facts
+/// travel back to a plugin in a call's `upstreams`).
+pub type ProviderRow = UpstreamFacts;
 
 /// A catalog row.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -288,7 +259,7 @@ impl Row {
                 supports_tools: model.supports_tools.known(),
                 supports_structured_output: model.supports_structured_output.known(),
             },
-            providers: model.providers.iter().map(provider_row).collect(),
+            providers: model.providers.iter().map(ProviderRow::from).collect(),
             facts_note: (!model.facts_note.is_empty()).then(|| model.facts_note.to_string()),
             source: Some(source.to_owned()),
             extra: Map::new(),
@@ -346,7 +317,7 @@ impl Row {
             } else {
                 self.providers
                     .iter()
-                    .map(model_provider)
+                    .map(|row| row.to_model_provider("unknown"))
                     .collect::<RVec<_>>()
             },
             facts_note: self
@@ -413,51 +384,10 @@ impl Source {
     }
 }
 
-fn provider_row(provider: &ModelProvider) -> ProviderRow {
-    ProviderRow {
-        name: provider.name.to_string(),
-        status: provider.status.to_string(),
-        context_length: (provider.context_length > 0).then_some(provider.context_length),
-        pricing: match (provider.input_price, provider.output_price) {
-            (ROption::RNone, ROption::RNone) => None,
-            (input, output) => Some(Pricing {
-                input: input.into_option(),
-                output: output.into_option(),
-            }),
-        },
-        supports_tools: provider.supports_tools.known(),
-        supports_structured_output: provider.supports_structured_output.known(),
-        throughput: provider.throughput_tps.into_option(),
-        first_token_latency_ms: provider.first_token_latency_ms.into_option(),
-        is_model_author: provider.is_model_author,
-        is_free: provider.is_free,
-    }
-}
-
-fn model_provider(row: &ProviderRow) -> ModelProvider {
-    let pricing = row.pricing.unwrap_or_default();
-    ModelProvider {
-        name: row.name.as_str().into(),
-        status: if row.status.is_empty() {
-            "unknown".into()
-        } else {
-            row.status.as_str().into()
-        },
-        context_length: row.context_length.unwrap_or(0),
-        input_price: pricing.input.into(),
-        output_price: pricing.output.into(),
-        supports_tools: row.supports_tools.into(),
-        supports_structured_output: row.supports_structured_output.into(),
-        throughput_tps: row.throughput.into(),
-        first_token_latency_ms: row.first_token_latency_ms.into(),
-        is_model_author: row.is_model_author,
-        is_free: row.is_free,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use openclaw_provider_abi::{ModelProvider, abi_stable::std_types::ROption};
     use serde_json::json;
 
     fn model() -> ModelInfo {

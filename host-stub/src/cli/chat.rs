@@ -8,17 +8,14 @@
 
 use std::{
     io::{IsTerminal, Read, Write},
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
+    sync::Arc,
 };
 
 use clap::Args;
-use openclaw_provider_abi::{ProviderError, documents::ToolCallDelta};
+use openclaw_provider_abi::{Cancellation, ProviderError, documents::ToolCallDelta};
 use provider_host::{
     display,
-    event_lines::{DoneLine, ErrorLine, EventLine},
+    event_lines::{ChatSummary, DoneLine, ErrorLine, EventLine},
 };
 
 use super::{CliResult, Failure, open_host};
@@ -57,10 +54,10 @@ fn json_value(text: &str) -> Result<serde_json::Value, String> {
 pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     let prompt = read_prompt(&args.prompt)?;
     let host = open_host(options)?;
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Arc::new(Cancellation::new());
     {
         let cancel = cancel.clone();
-        ctrlc::set_handler(move || cancel.store(true, Ordering::SeqCst))
+        ctrlc::set_handler(move || cancel.cancel())
             .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
     }
     let chat_options = ChatOptions {
@@ -88,7 +85,7 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
         Ok(outcome) => {
             if options.json {
                 emit(&EventLine::Done(DoneLine {
-                    done: std::borrow::Cow::Borrowed(&outcome.done),
+                    result: ChatSummary::from(&outcome.done),
                     model_ref: Some(&outcome.model),
                     attempts: Some(&outcome.attempts),
                 }));
@@ -141,6 +138,7 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
                     message: "cancelled".into(),
                     http_status: None,
                     retry_after_ms: None,
+                    details: None,
                     attempts: Some(&attempts),
                 }));
             } else {
@@ -284,7 +282,10 @@ impl ChatSink for JsonSink {
         });
     }
     fn notice(&mut self, text: &str) {
-        emit(&EventLine::Notice { message: text });
+        emit(&EventLine::Notice {
+            message: text,
+            details: None,
+        });
     }
     fn serving_provider(&mut self, name: &str) {
         emit(&EventLine::ServingProvider { provider: name });

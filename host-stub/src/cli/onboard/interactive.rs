@@ -12,7 +12,6 @@ use crate::{
     host::Host,
     model_refs,
     onboarding::{self, KeyChoice, KeySource, Plan, Report},
-    provider_settings::ProviderSettings,
 };
 
 /// Interactive: the auth-choice picker, grouped by provider.
@@ -188,7 +187,7 @@ fn confirm(question: &str, default: bool) -> Result<bool, Failure> {
 /// model also offered with the routing policies the plugin names (`:cheapest`, `:fastest` for
 /// Hugging Face), the current default pre-selected.
 fn pick_model(host: &Host, plugin: &LoadedPlugin, key: &KeyChoice) -> Result<String, Failure> {
-    let settings = ProviderSettings::read(&host.config, plugin.id());
+    let settings = host.config.provider_settings(plugin.id());
     let spinner = super::super::output::spinner("Loading the model list…");
     let catalog = plugin.list_models(&CatalogRequest {
         context: settings.call_context(

@@ -18,6 +18,8 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
+use crate::ModelProvider;
+
 /// The keys of [`ProviderConfig`] that are not the provider block's own options; a host never
 /// copies an option of these names from its configuration.
 pub const RESERVED_KEYS: [&str; 2] = ["plugin", "upstreams"];
@@ -56,71 +58,115 @@ pub struct ModelUpstreams {
 }
 
 /// One upstream of a model, in the catalog row's own words (host-stub's `models.json` writes
-/// them so). Every field but the name is optional.
-#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+/// them so). Every field but the name is optional; a field of the wrong type reads as absent.
+#[derive(Serialize, Clone, Debug, Default, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct UpstreamFacts {
     pub name: String,
     /// `live`, `error`, or a newer word.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub context_length: Option<u64>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supports_tools: Option<bool>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supports_structured_output: Option<bool>,
     /// Output tokens per second.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub throughput: Option<f64>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub first_token_latency_ms: Option<f64>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pricing: Option<UpstreamPricing>,
+    /// Whether the upstream published the model itself.
+    #[serde(skip_serializing_if = "is_false")]
+    pub is_model_author: bool,
+    /// Whether calls are currently free.
+    #[serde(skip_serializing_if = "is_false")]
+    pub is_free: bool,
+}
+
+fn is_false(flag: &bool) -> bool {
+    !flag
+}
+
+impl<'de> Deserialize<'de> for UpstreamFacts {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let map = Map::<String, Value>::deserialize(deserializer)?;
+        fn field<T: serde::de::DeserializeOwned>(map: &Map<String, Value>, key: &str) -> Option<T> {
+            map.get(key).and_then(|value| T::deserialize(value).ok())
+        }
+        Ok(Self {
+            name: field(&map, "name").ok_or_else(|| serde::de::Error::missing_field("name"))?,
+            status: field(&map, "status"),
+            context_length: field(&map, "contextLength"),
+            supports_tools: field(&map, "supportsTools"),
+            supports_structured_output: field(&map, "supportsStructuredOutput"),
+            throughput: field(&map, "throughput"),
+            first_token_latency_ms: field(&map, "firstTokenLatencyMs"),
+            pricing: field(&map, "pricing"),
+            is_model_author: field(&map, "isModelAuthor").unwrap_or(false),
+            is_free: field(&map, "isFree").unwrap_or(false),
+        })
+    }
+}
+
+impl UpstreamFacts {
+    /// The facts as the ABI's typed [`ModelProvider`]; `missing_status` stands in for a status
+    /// the facts do not give.
+    pub fn to_model_provider(&self, missing_status: &str) -> ModelProvider {
+        let pricing = self.pricing.unwrap_or_default();
+        let finite = |n: Option<f64>| n.filter(|n| n.is_finite()).into();
+        ModelProvider {
+            name: self.name.as_str().into(),
+            status: self
+                .status
+                .as_deref()
+                .filter(|status| !status.is_empty())
+                .unwrap_or(missing_status)
+                .into(),
+            context_length: self.context_length.unwrap_or(0),
+            input_price: finite(pricing.input),
+            output_price: finite(pricing.output),
+            supports_tools: self.supports_tools.into(),
+            supports_structured_output: self.supports_structured_output.into(),
+            throughput_tps: finite(self.throughput),
+            first_token_latency_ms: finite(self.first_token_latency_ms),
+            is_model_author: self.is_model_author,
+            is_free: self.is_free,
+        }
+    }
+}
+
+impl From<&ModelProvider> for UpstreamFacts {
+    fn from(provider: &ModelProvider) -> Self {
+        let (input, output) = (
+            provider.input_price.into_option(),
+            provider.output_price.into_option(),
+        );
+        Self {
+            name: provider.name.to_string(),
+            status: Some(provider.status.to_string()),
+            context_length: (provider.context_length > 0).then_some(provider.context_length),
+            supports_tools: provider.supports_tools.known(),
+            supports_structured_output: provider.supports_structured_output.known(),
+            throughput: provider.throughput_tps.into_option(),
+            first_token_latency_ms: provider.first_token_latency_ms.into_option(),
+            pricing: (input.is_some() || output.is_some())
+                .then_some(UpstreamPricing { input, output }),
+            is_model_author: provider.is_model_author,
+            is_free: provider.is_free,
+        }
+    }
 }
 
 /// An upstream's price, USD per million tokens.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq)]
 pub struct UpstreamPricing {
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<f64>,
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "lenient"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<f64>,
 }
 

@@ -17,6 +17,20 @@ pub struct PluginMetadata {
     /// manifest's `configSchema` carries it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_schema: Option<Value>,
+    /// What the plugin assumes of a model it knows nothing about, so a host that must describe
+    /// such a model before asking the plugin (OpenClaw's synchronous model hook) says the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_defaults: Option<ModelDefaults>,
+}
+
+/// The figures of an unknown model.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelDefaults {
+    /// Context window in tokens.
+    pub context_window: u64,
+    /// Most output tokens per request.
+    pub max_tokens: u64,
 }
 
 /// A routing policy a provider understands as a model-ref suffix.

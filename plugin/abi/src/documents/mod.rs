@@ -25,5 +25,5 @@ pub use media::{
     GeneratedImage, ImageRequest, ImageResult, SpeechRequest, SpeechResult, TranscriptSegment,
     TranscriptionRequest, TranscriptionResult,
 };
-pub use metadata::{PluginMetadata, RoutingPolicy};
+pub use metadata::{ModelDefaults, PluginMetadata, RoutingPolicy};
 pub use usage::UsageReport;
