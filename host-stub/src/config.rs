@@ -13,7 +13,7 @@
 
 use std::path::{Path, PathBuf};
 
-use provider_host::settings::ProviderSettings;
+use provider_host::provider_settings::ProviderSettings;
 use serde_json::{Map, Value};
 
 use crate::files::{FileLock, write_atomic};

@@ -7,7 +7,7 @@ use openclaw_provider_abi::AuthMethod;
 use provider_host::{
     credentials::{self, Credential, CredentialError, Lookup},
     discovery::{executable_dir, find_candidates, search_roots},
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     manifest::{PluginManifest, read_manifest},
     plugin::LoadedPlugin,
     registry::{LoadReport, Registry},
@@ -15,12 +15,12 @@ use provider_host::{
 
 use crate::{
     config::{Config, ConfigError},
+    credential_stores::own::{PROFILES_FILE, ProfileError},
     credential_stores::{self, Stored},
-    environment::{self, Imported},
+    env_import::{self, Imported},
     files,
     paths::StatePaths,
-    plugin_settings,
-    profiles::{PROFILES_FILE, ProfileError},
+    settings_check,
 };
 
 /// host-stub as plugins see it.
@@ -86,7 +86,7 @@ impl Host {
             .flat_map(|method| method.env_vars.iter().map(|name| name.to_string()))
             .collect();
         let (imported_env, mut warnings) =
-            environment::complete(&paths.env_file(), &config, &expected);
+            env_import::complete(&paths.env_file(), &config, &expected);
         // Files holding a credential stay private: the profile store always, the configuration
         // when it carries a key.
         let mut private = vec![
@@ -98,7 +98,7 @@ impl Host {
         }
         warnings.extend(private.iter().filter_map(|path| files::keep_private(path)));
         for plugin in plugins.registry.plugins() {
-            warnings.extend(plugin_settings::check(&config, &plugin.manifest));
+            warnings.extend(settings_check::check(&config, &plugin.manifest));
         }
         Ok(Self {
             paths,

@@ -13,7 +13,7 @@ use anyhow::{Context, bail};
 
 use provider_host::{
     discovery::{Origin, SearchRoot},
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     manifest::{MANIFEST_FILE, read_manifest},
     registry::Registry,
 };

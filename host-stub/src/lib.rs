@@ -1,7 +1,7 @@
 //! host-stub: a command-line host for OpenClaw provider plugins.
 //!
 //! It keeps what a host of its own owns — the state directory shared with OpenClaw
-//! ([`paths`]), the configuration ([`config`]), the credential store ([`profiles`]), the
+//! (`paths`), the configuration ([`config`]), the credential stores (`credential_stores`), the
 //! persisted model catalogs ([`catalog`]), onboarding, the chat driver with its fallbacks — and
 //! leaves plugin discovery, loading and the safe plugin handle to `provider_host`. The command
 //! line ([`cli`]) is the front end; `main.rs` only calls it. The host knows no provider: flags,
@@ -13,14 +13,12 @@ mod chat;
 pub mod cli;
 pub mod config;
 mod credential_stores;
-mod environment;
+mod env_import;
 mod files;
 mod host;
 mod install;
 mod logging;
 mod model_refs;
 mod onboarding;
-mod openclaw_store;
 mod paths;
-mod plugin_settings;
-mod profiles;
+mod settings_check;

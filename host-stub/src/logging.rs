@@ -1,6 +1,6 @@
 //! Logging: the host's tracing subscriber on stderr (`-v` for debug, `-vv` for trace, or
 //! `RUST_LOG`), coloured only where colour belongs (see [`colour`]). Plugins log into the same
-//! subscriber through the sink `provider_host::identity` hands them.
+//! subscriber through the sink `provider_host::host_identity` hands them.
 
 use std::io::IsTerminal;
 

@@ -23,8 +23,8 @@ use serde::Serialize;
 
 use crate::{
     config::{Config, merge_patch},
+    credential_stores::own::ProfileStore,
     host::Host,
-    profiles::ProfileStore,
 };
 
 /// Where the key being onboarded comes from.

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use provider_host::paths::{expand_tilde, home_dir};
+pub use provider_host::home::{expand_tilde, home_dir};
 
 /// The locations of everything the host reads and writes.
 #[derive(Clone, Debug)]

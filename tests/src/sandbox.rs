@@ -9,7 +9,7 @@ use std::{
 
 use provider_host::{
     discovery::{Origin, SearchRoot},
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     registry::{LoadReport, Registry},
 };
 use tempfile::TempDir;

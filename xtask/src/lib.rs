@@ -37,7 +37,7 @@ pub const BINARIES: &str = "node_modules/openclaw-native/bin";
 /// The manifest the library at `library` implies (binaries under `binaries`, or beside it), as
 /// pretty JSON with a final newline.
 pub fn manifest_text(library: &Path, binaries: Option<&str>) -> Result<String, String> {
-    let host = provider_host::identity::HostIdentity::new("xtask", env!("CARGO_PKG_VERSION"));
+    let host = provider_host::host_identity::HostIdentity::new("xtask", env!("CARGO_PKG_VERSION"));
     let manifest = provider_host::describe::describe_library(library, &host, binaries)?;
     let mut text = serde_json::to_string_pretty(&manifest).map_err(|err| err.to_string())?;
     text.push('\n');

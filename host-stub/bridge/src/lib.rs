@@ -5,16 +5,18 @@
 //!
 //! It runs in one of two ways:
 //!
-//! - **resident** (`serve`, [`serve`]): one long-lived process per host process answers every
-//!   request — catalog, resolve, onboarding data, prepare, chat — multiplexed as JSON lines
-//!   over stdio ([`protocol`]), so the plugin's connections to the service stay warm between
-//!   calls. It exits when its stdin closes.
-//! - **one operation per run** (`info`, `catalog`, `resolve`, `chat`, `onboarding`), for
-//!   scripts and tests, with the credential in the environment and the outcome in the exit
-//!   code ([`cli`]).
+//! - **resident** (`serve`, `serve`): one long-lived process per host process answers every
+//!   request — catalog, resolve, onboarding data, prepare, chat, embeddings — multiplexed as
+//!   JSON lines over stdio, so the plugin's connections to the service stay warm between calls.
+//!   It exits when its stdin closes.
+//! - **one operation per run** (`info`, `catalog`, `resolve`, `chat`, `embed`, `onboarding`),
+//!   for scripts and tests, with the credential in the environment and the outcome in the exit
+//!   code (`cli`).
 //!
-//! Both run the same operations ([`ops`]), print chat events in `provider_host`'s one JSON-lines
-//! schema, and write each line whole ([`output`]).
+//! The protocol is described once, in `docs/bridge-protocol.md`, and typed in `protocol`. Both
+//! modes turn their input into the same `protocol::Request` and run it through the same
+//! operations (`ops`), print chat events in `provider_host`'s one JSON-lines schema, and write
+//! each line whole (`output`).
 
 mod cli;
 mod load;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use provider_host::{
     discovery::{Origin, SearchRoot, executable_dir},
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     manifest::{MANIFEST_FILE, read_manifest},
     plugin::LoadedPlugin,
     registry::Registry,

@@ -13,9 +13,9 @@ use provider_host::{
     credentials::{self, Lookup},
     event_lines::EventLine,
     events::ChatEvent,
+    model_row::ModelRow,
     plugin::LoadedPlugin,
-    rows::ModelRow,
-    settings::ProviderSettings,
+    provider_settings::ProviderSettings,
 };
 
 use crate::{

@@ -8,7 +8,7 @@ use std::fmt;
 use openclaw_provider_abi::{Secret, documents::EmbeddingResult};
 use provider_host::{
     event_lines::{ErrorLine, EventLine},
-    rows::ModelRow,
+    model_row::ModelRow,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, value::RawValue};
@@ -97,7 +97,7 @@ pub enum Op {
 
 /// What the host's configuration says about the provider, as the host has it: in OpenClaw's
 /// terms `models.providers.<id>` and `plugins.entries.<id>.config`. The host library shapes
-/// them (`provider_host::settings`).
+/// them (`provider_host::provider_settings`).
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct Settings {
     #[serde(default)]

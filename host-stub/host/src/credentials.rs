@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use openclaw_provider_abi::{AuthMethod, Secret};
 use serde::Serialize;
 
-use crate::paths::expand_tilde;
+use crate::home::expand_tilde;
 
 /// Where a stored profile's key is.
 #[derive(Clone, Debug, PartialEq)]

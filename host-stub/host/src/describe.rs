@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::{
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     loader::load_module,
     plugin::{LoadedPlugin, module_info, module_init},
 };
@@ -92,7 +92,7 @@ pub fn manifest_for(
             })
         })
         .collect();
-    let rows: Vec<crate::rows::ModelRow<'_>> = models.iter().map(Into::into).collect();
+    let rows: Vec<crate::model_row::ModelRow<'_>> = models.iter().map(Into::into).collect();
     let mut catalog = json!({
         "providers": {id: {
             "baseUrl": info.default_base_url.as_str(),

@@ -1,11 +1,13 @@
 //! What any host of OpenClaw provider plugins needs, and nothing about a particular provider or
 //! a particular host's state: where plugins are found ([`discovery`]), their manifests read
 //! without loading anything ([`manifest`]) or generated from a library ([`describe`]),
-//! libraries opened with every safety and ABI check (the private `loader`), the [`registry`] of
-//! plugins that passed, a safe handle over each ([`plugin`]) whose chat streams are typed
-//! iterators ([`events`])
-//! printed in one JSON-lines schema ([`event_lines`]), the per-call context ([`call`]), the one
-//! credential order ([`credentials`]), and OpenClaw's model-row shape ([`rows`]).
+//! libraries opened with every safety check (the private `loader`, before the ABI crate's own),
+//! the [`registry`] of plugins that passed, a safe handle over each ([`plugin`]) whose chat
+//! streams are typed iterators ([`events`]) printed in one JSON-lines schema ([`event_lines`]),
+//! what a configuration says about a provider and the per-call context made from it
+//! ([`provider_settings`]), the one credential order ([`credentials`]), how a host introduces
+//! itself to plugins ([`host_identity`]), OpenClaw's model-row shape ([`model_row`]), and reading
+//! outside files and text safely ([`bounded`], [`nesting`], [`display`], [`home`]).
 //!
 //! host-stub (the command-line host) and the provider bridge (which serves real OpenClaw) are
 //! both built on this crate.
@@ -17,12 +19,12 @@ pub mod discovery;
 pub mod display;
 pub mod event_lines;
 pub mod events;
-pub mod identity;
+pub mod home;
+pub mod host_identity;
 mod loader;
 pub mod manifest;
+pub mod model_row;
 pub mod nesting;
-pub mod paths;
 pub mod plugin;
+pub mod provider_settings;
 pub mod registry;
-pub mod rows;
-pub mod settings;

@@ -13,7 +13,7 @@ use openclaw_provider_abi::{HostContext, PluginInfo, loader};
 
 use crate::{
     discovery::{Candidate, Origin, SearchRoot, find_candidates},
-    identity::HostIdentity,
+    host_identity::HostIdentity,
     loader::{check_file_safety, load_module},
     manifest::{MANIFEST_FILE, PluginManifest, read_manifest},
     plugin::{LoadedPlugin, module_info, module_init},

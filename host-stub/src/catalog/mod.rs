@@ -28,7 +28,7 @@ use self::{
 };
 use provider_host::plugin::LoadedPlugin;
 
-use provider_host::settings::ProviderSettings;
+use provider_host::provider_settings::ProviderSettings;
 
 use crate::host::Host;
 

@@ -12,8 +12,8 @@ use openclaw_provider_abi::{
     abi_stable::std_types::{RString, RVec},
     documents::UpstreamFacts,
 };
-pub use provider_host::rows::Cost;
-use provider_host::rows::ModelRow;
+pub use provider_host::model_row::Cost;
+use provider_host::model_row::ModelRow;
 use serde::{
     Deserialize, Deserializer, Serialize,
     de::{MapAccess, Visitor},

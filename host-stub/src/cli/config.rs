@@ -81,6 +81,6 @@ fn checked_plugin_settings(
     crate::host::native_manifests(&options.plugin_dirs, paths, &current)
         .iter()
         .find(|manifest| manifest.id == *id)
-        .map(|manifest| crate::plugin_settings::check(&current, manifest))
+        .map(|manifest| crate::settings_check::check(&current, manifest))
         .unwrap_or_default()
 }

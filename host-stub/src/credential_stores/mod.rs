@@ -4,18 +4,18 @@
 //! and a legacy `agents/main/agent/auth-profiles.json`; each store's profiles ordered by
 //! `auth.order.<provider>`, then `<provider>:default`, then by id. Also the key the
 //! configuration itself names (`models.providers.<provider>.apiKey`), placed as OpenClaw places
-//! it. A store that cannot be read is skipped with a one-line reason.
+//! it. A store that cannot be read is skipped with a one-line reason. The stores themselves are
+//! [`own`] (the one file host-stub writes credentials to) and [`openclaw`] (read-only).
+
+pub mod openclaw;
+pub mod own;
 
 use openclaw_provider_abi::{AuthMethod, Secret};
 use provider_host::credentials::{ConfiguredKey, CredentialSource, StoredProfile};
 use serde_json::Value;
 
-use crate::{
-    config::Config,
-    openclaw_store,
-    paths::StatePaths,
-    profiles::{PROFILES_FILE, ProfileError, ProfileStore},
-};
+use self::own::{PROFILES_FILE, ProfileError, ProfileStore};
+use crate::{config::Config, paths::StatePaths};
 
 /// What host-stub calls each store when it shows where a credential came from.
 pub const OWN_STORE: &str = "host-stub's store";
@@ -43,7 +43,7 @@ pub fn for_method(
     let mut stored = Stored::default();
     let own = ProfileStore::load(&paths.host_stub_dir(), OWN_STORE)?;
     stored.profiles.extend(own.profiles_for(provider, &order));
-    match openclaw_store::read(&paths.state_dir, &paths.agent_dir()) {
+    match openclaw::read(&paths.state_dir, &paths.agent_dir()) {
         Ok(document) => {
             let store = ProfileStore::from_document(
                 paths.state_dir.join("state/openclaw.sqlite"),
