@@ -13,6 +13,7 @@ mod chat;
 pub mod cli;
 pub mod config;
 mod credential_stores;
+mod embeddings;
 mod env_import;
 mod files;
 mod host;

@@ -12,6 +12,7 @@
 
 import { residentBridge, readManifest } from "./bridge-client.js";
 import { createChatStream } from "./chat.js";
+import { embeddingAdapter } from "./embeddings.js";
 
 /**
  * The plugin's discovery deadline is `discovery.timeoutMs` (its own default when unset); the
@@ -249,5 +250,10 @@ export default {
       },
       createStreamFn: (ctx) => createChatStream(bridge, { provider, label, settings: settingsFor(ctx), logger }),
     });
+    // The capabilities beyond chat the plugin serves, where this OpenClaw takes them.
+    const serves = new Set(manifest.native?.capabilities ?? []);
+    if (serves.has("embeddings") && typeof api.registerEmbeddingProvider === "function") {
+      api.registerEmbeddingProvider(embeddingAdapter({ bridge, provider, label, manifest, settingsFor, logger }));
+    }
   },
 };

@@ -35,6 +35,22 @@ pub enum Operation<'a> {
     Validation,
     /// A chat request for this model id (as sent, policy suffix included).
     Chat { model: &'a str },
+    /// An embedding request for this model id, to this upstream.
+    Embeddings { model: &'a str, upstream: &'a str },
+    /// Asking the Hub about this model (which upstreams serve it).
+    ModelInfo { model: &'a str },
+}
+
+impl<'a> Operation<'a> {
+    /// The model the operation is about, if it is about one.
+    fn model(self) -> Option<&'a str> {
+        match self {
+            Self::Chat { model } | Self::Embeddings { model, .. } | Self::ModelInfo { model } => {
+                Some(model)
+            }
+            Self::Discovery | Self::Validation => None,
+        }
+    }
 }
 
 /// What the caller knows beyond the answer itself, for advice that names names. All optional:
@@ -60,6 +76,9 @@ pub struct UpstreamError {
     pub code: Option<String>,
     /// The parameter(s) refused (`error.param`), as the service wrote them.
     pub param: Option<String>,
+    /// How long hf-inference expects a cold model to take to load, in seconds
+    /// (`estimated_time` of its 503 answer).
+    pub estimated_seconds: Option<f64>,
 }
 
 /// Reads an error body: JSON in any of the known shapes, else the text itself.
@@ -115,6 +134,10 @@ pub fn from_json(json: &Value) -> UpstreamError {
     if found.message.is_none() && !json.is_null() {
         found.message = Some(json.to_string());
     }
+    found.estimated_seconds = json
+        .get("estimated_time")
+        .and_then(Value::as_f64)
+        .filter(|seconds| seconds.is_finite() && *seconds >= 0.0);
     found
 }
 
@@ -174,8 +197,15 @@ pub fn from_response_with(
     if upstream.code.is_none() {
         upstream.code = header("x-error-code").map(str::to_owned);
     }
+    // A cold model's estimated loading time is the wait hf-inference asks for.
     let retry_after = header("retry-after")
-        .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()));
+        .and_then(|value| parse_retry_after(value, std::time::SystemTime::now()))
+        .or_else(|| {
+            upstream
+                .estimated_seconds
+                .filter(|_| status == 503)
+                .map(|seconds| (seconds * 1000.0) as u64)
+        });
     let serving = header("x-inference-provider");
     let (error, refusal) = advice::classify(status, &upstream, operation, known, serving, secret);
     let mut error = error.with_status(status);

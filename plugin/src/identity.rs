@@ -17,6 +17,9 @@ pub const PROVIDER_ID: &str = "huggingface";
 pub const DEFAULT_BASE_URL: &str = "https://router.huggingface.co/v1";
 /// The model onboarding makes the default.
 pub const DEFAULT_MODEL_REF: &str = "huggingface/deepseek-ai/DeepSeek-R1";
+/// The embedding model used when a request names none: small (0.6 B parameters, 1,024-long
+/// vectors), multilingual, and the example the router's own feature-extraction docs give.
+pub const DEFAULT_EMBEDDING_MODEL_REF: &str = "huggingface/Qwen/Qwen3-Embedding-0.6B";
 /// The permission a fine-grained token needs to call the router.
 pub const REQUIRED_PERMISSION: &str = "inference.serverless.write";
 /// How the token settings page labels that permission.
@@ -49,6 +52,7 @@ pub fn plugin_info() -> PluginInfo {
         plugin_version: env!("CARGO_PKG_VERSION").into(),
         interface_version: INTERFACE_VERSION.into(),
         capabilities: Capabilities::CHAT
+            .with(Capabilities::EMBEDDINGS)
             .with(Capabilities::STREAMING)
             .with(Capabilities::TOOLS)
             .with(Capabilities::REASONING)
@@ -88,6 +92,11 @@ fn metadata() -> String {
             context_window: DEFAULT_CONTEXT_WINDOW,
             max_tokens: DEFAULT_MAX_TOKENS,
         }),
+        default_models: [(
+            Capabilities::EMBEDDINGS.to_string(),
+            DEFAULT_EMBEDDING_MODEL_REF.to_owned(),
+        )]
+        .into(),
     };
     serde_json::to_string(&metadata).unwrap_or_default()
 }

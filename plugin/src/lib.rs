@@ -4,7 +4,8 @@
 //! ([`provider`]: the plugin's `Provider`, which the ABI's glue exports). Everything behind it is
 //! ordinary Rust with ordinary unit tests:
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
-//! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]) and the onboarding hooks
+//! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]), embeddings ([`embeddings`], with
+//! the Hub's upstream mapping in [`mapping`]) and the onboarding hooks
 //! ([`onboarding`]), warm connections ahead of chat ([`warm`]), over the plugin's own
 //! runtime, settings, retry driver and HTTP plumbing ([`runtime`], [`settings`], [`retry`],
 //! [`http`], [`errors`],
@@ -14,11 +15,14 @@
 
 pub mod catalog;
 pub mod chat;
+pub mod embeddings;
 pub mod environment;
 pub mod errors;
 pub mod host_log;
 pub mod http;
+pub mod hub;
 pub mod identity;
+pub mod mapping;
 pub mod oauth;
 pub mod onboarding;
 pub mod outside_text;

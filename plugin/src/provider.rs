@@ -3,12 +3,12 @@
 //! converts types and catches panics; nothing here holds Hugging Face logic.
 
 use openclaw_provider_abi::{
-    AccountInfo, AuthMethod, CallContext, Cancellation, Catalog, CatalogRequest, EventSource,
-    HostContext, ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, Provider,
-    ProviderError, ResolvedModel, export_provider,
+    AccountInfo, AuthMethod, CallContext, Cancellation, Capabilities, Catalog, CatalogRequest,
+    ErrorCode, EventSource, HostContext, ModelInfo, OnboardingRequest, OnboardingResult,
+    PluginInfo, Provider, ProviderError, ResolvedModel, export_provider,
 };
 
-use crate::{catalog, chat, host_log, identity, onboarding, refs, warm};
+use crate::{catalog, chat, embeddings, host_log, identity, onboarding, refs, warm};
 
 /// Hugging Face Inference Providers.
 pub struct HuggingFace;
@@ -45,8 +45,18 @@ impl Provider for HuggingFace {
 
     fn list_models(
         request: &CatalogRequest,
+        capability: Capabilities,
         cancel: &Cancellation,
     ) -> Result<Catalog, ProviderError> {
+        if capability == Capabilities::EMBEDDINGS {
+            return catalog::tasks::list_models(request, catalog::tasks::Task::Embeddings, cancel);
+        }
+        if capability != Capabilities::CHAT {
+            return Err(ProviderError::new(
+                ErrorCode::UNSUPPORTED,
+                format!("the Hugging Face plugin lists no {capability} models"),
+            ));
+        }
         catalog::list_models(request, cancel)
     }
 
@@ -70,5 +80,13 @@ impl Provider for HuggingFace {
 
     fn prepare(context: &CallContext) -> Result<(), ProviderError> {
         warm::prepare(context)
+    }
+
+    fn embed(
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        embeddings::embed(context, request_json, cancel)
     }
 }

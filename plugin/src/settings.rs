@@ -126,21 +126,7 @@ impl ChatSettings {
             overall_ms: number("timeoutMs").unwrap_or(0),
         };
         let defaults = Deadlines::from_timeouts(&configured, CHAT_DEADLINES);
-        let bill_to = config
-            .options
-            .get("billTo")
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|org| !org.is_empty())
-            .map(str::to_owned);
-        if let Some(org) = &bill_to
-            && reqwest::header::HeaderValue::from_str(org).is_err()
-        {
-            return Err(ProviderError::new(
-                ErrorCode::INVALID_REQUEST,
-                format!("billTo {org:?} cannot be sent as a header"),
-            ));
-        }
+        let bill_to = bill_to(&config)?;
         let retry_defaults = RetryPolicy::default();
         let millis = |key: &str, default: Duration| {
             // Clamped like deadlines: a wait longer than any deadline is never waited anyway,
@@ -172,6 +158,98 @@ impl ChatSettings {
             host_upstreams: config.upstreams.as_ref().and_then(HostUpstreams::read),
         })
     }
+}
+
+/// How an embedding call behaves: `plugins.entries.huggingface.config.embeddings`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EmbeddingSettings {
+    /// Upstreams to prefer, in order, when a model ref pins none (`embeddings.upstreams`).
+    pub preferred_upstreams: Vec<String>,
+    /// The most texts in one request (`embeddings.maxBatchSize`, default 64); more are split.
+    pub max_batch_texts: usize,
+    /// The most bytes of text in one request (`embeddings.maxBatchBytes`, default 1 MiB).
+    pub max_batch_bytes: usize,
+    pub retry: RetryPolicy,
+    pub deadlines: Deadlines,
+    /// `X-HF-Bill-To`.
+    pub bill_to: Option<String>,
+}
+
+/// The most texts one embedding request may carry, whatever is configured.
+pub const MAX_EMBEDDING_BATCH: usize = crate::embeddings::vectors::MAX_TEXTS;
+
+/// Embedding deadlines unless configured: an index sends many batches, each a few seconds.
+const EMBEDDING_DEADLINES: Deadlines = Deadlines {
+    connect: DEFAULT_CONNECT_TIMEOUT,
+    first_byte: Duration::from_secs(120),
+    idle: Duration::from_secs(120),
+    overall: Duration::from_secs(120),
+};
+
+impl EmbeddingSettings {
+    /// The settings for one call.
+    pub fn for_call(context: &CallContext) -> Result<Self, ProviderError> {
+        let config = ProviderConfig::parse(context.provider_config_json.as_str());
+        let section = config.plugin.get("embeddings");
+        let number = |key: &str| section.and_then(|c| c.get(key)).and_then(Value::as_u64);
+        let defaults = RetryPolicy::default();
+        let overall = number("timeoutMs").unwrap_or(0);
+        let deadlines = Deadlines::from_timeouts(
+            &context.timeouts,
+            Deadlines::from_timeouts(
+                &Timeouts {
+                    first_byte_ms: overall,
+                    idle_ms: overall,
+                    overall_ms: overall,
+                    ..Timeouts::default()
+                },
+                EMBEDDING_DEADLINES,
+            ),
+        );
+        Ok(Self {
+            preferred_upstreams: section
+                .and_then(|c| c.get("upstreams"))
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .take(32)
+                .collect(),
+            max_batch_texts: number("maxBatchSize")
+                .map_or(64, |n| n.clamp(1, MAX_EMBEDDING_BATCH as u64) as usize),
+            max_batch_bytes: number("maxBatchBytes")
+                .map_or(1 << 20, |n| n.clamp(1024, 16 << 20) as usize),
+            retry: RetryPolicy {
+                max_retries: number("maxRetries")
+                    .map_or(defaults.max_retries, |n| n.min(10) as u32),
+                ..defaults
+            },
+            deadlines,
+            bill_to: bill_to(&config)?,
+        })
+    }
+}
+
+/// `billTo`, checked to be sendable as a header.
+fn bill_to(config: &ProviderConfig) -> Result<Option<String>, ProviderError> {
+    let bill_to = config
+        .options
+        .get("billTo")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|org| !org.is_empty())
+        .map(str::to_owned);
+    if let Some(org) = &bill_to
+        && reqwest::header::HeaderValue::from_str(org).is_err()
+    {
+        return Err(ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("billTo {org:?} cannot be sent as a header"),
+        ));
+    }
+    Ok(bill_to)
 }
 
 #[cfg(test)]

@@ -469,14 +469,24 @@ fn embed_answers_one_vector_per_text_from_a_plugin_that_serves_embeddings() {
         result["vectors"],
         json!([[3.0, 0.0, 2.0, 1.0], [0.0, 3.0, 0.0, 1.0]])
     );
-    let empty = call(
+    // No texts: the plan, which model and upstream would serve them.
+    let plan = call(
         &echo,
         &with_key(),
         &["embed"],
         Some(r#"{"model":"echo/echo-1","input":[]}"#),
     );
-    assert_eq!(empty.code, Some(2), "{empty}");
-    assert_eq!(empty.last()["code"], "invalid_request");
+    assert_eq!(plan.code, Some(0), "{plan}");
+    assert_eq!(plan.last()["result"]["vectors"], json!([]));
+    assert_eq!(plan.last()["result"]["servingProvider"], "echo");
+    let nameless = call(
+        &echo,
+        &with_key(),
+        &["embed"],
+        Some(r#"{"model":" ","input":["x"]}"#),
+    );
+    assert_eq!(nameless.code, Some(2), "{nameless}");
+    assert_eq!(nameless.last()["code"], "invalid_request");
 }
 
 #[test]

@@ -1,12 +1,14 @@
 //! Project chores behind `cargo xtask`: the distributable plugin folder ([`assemble`]), its
 //! release archives ([`archive`]), the targets they are built for ([`targets`]), what macOS
-//! asks of the binaries ([`macos`]), and the `dist` command that runs them in order ([`dist`]).
+//! asks of the binaries ([`macos`]), the `dist` command that runs them in order ([`dist`]), and
+//! the settings table the docs generate from the plugin's schema ([`settings_table`]).
 //! The tests use the same functions, so what they install is what a release ships.
 
 pub mod archive;
 pub mod assemble;
 pub mod dist;
 pub mod macos;
+pub mod settings_table;
 pub mod targets;
 
 use std::path::{Path, PathBuf};

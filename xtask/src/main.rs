@@ -5,6 +5,9 @@
 //!
 //! `xtask manifest DIR`: writes `DIR/openclaw.plugin.json` for the plugin library built in `DIR`
 //! (the cargo runner does this after each build, so `cargo run` finds the fresh plugin).
+//!
+//! `xtask settings`: rewrites the settings table of `docs/openclaw.md` from the plugin's
+//! settings schema (see `xtask::settings_table`).
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -12,6 +15,10 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     match args.next().as_deref() {
         Some("dist") => {}
+        Some("settings") => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            return finish(xtask::settings_table::write(&root));
+        }
         Some("manifest") => {
             let Some(dir) = args.next().map(PathBuf::from) else {
                 return usage();
@@ -69,7 +76,7 @@ fn finish(result: Result<(), String>) -> ExitCode {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask dist [--out DIR] [--archive] [--target TRIPLE]... | cargo xtask manifest DIR"
+        "usage: cargo xtask dist [--out DIR] [--archive] [--target TRIPLE]... | cargo xtask manifest DIR | cargo xtask settings"
     );
     ExitCode::from(2)
 }

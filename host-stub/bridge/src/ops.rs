@@ -4,14 +4,14 @@
 //! run, its exit code.
 
 use openclaw_provider_abi::{
-    Cancellation, CatalogRequest, CatalogSource, DiscoveryMode, OnboardingRequest, Secret,
-    SecretInputMode, Timeouts,
+    Cancellation, Capabilities, CatalogRequest, CatalogSource, DiscoveryMode, OnboardingRequest,
+    Secret, SecretInputMode, Timeouts,
     abi_stable::std_types::RString,
     documents::{ChatRequest, EmbeddingRequest, EmbeddingResult},
 };
 use provider_host::{
     credentials::{self, Lookup},
-    event_lines::EventLine,
+    event_lines::{EmbeddingAnswer, EventLine},
     events::ChatEvent,
     model_row::ModelRow,
     plugin::LoadedPlugin,
@@ -21,9 +21,9 @@ use provider_host::{
 use crate::{
     output::Lines,
     protocol::{
-        Answer, AuthMethodDescription, CatalogAnswer, CatalogMode, CatalogProvider, Done,
-        EmbeddingAnswer, Empty, Exit, NoteLine, OnboardingAnswer, PluginDescription, Request,
-        ResolvedAnswer, Settings, Stop,
+        Answer, AuthMethodDescription, CatalogAnswer, CatalogMode, CatalogProvider, Done, Empty,
+        Exit, NoteLine, OnboardingAnswer, PluginDescription, Request, ResolvedAnswer, Settings,
+        Stop,
     },
 };
 
@@ -231,12 +231,13 @@ fn catalog(
             ..Timeouts::default()
         },
     );
-    let catalog = plugin.list_models_cancellable(
+    let catalog = plugin.list_models_for(
         &CatalogRequest {
             context,
             mode,
             max_body_bytes,
         },
+        Capabilities::CHAT,
         cancel,
     )?;
     lines.push(&Done::new(Answer::Catalog(CatalogAnswer {
@@ -348,7 +349,8 @@ fn prepare(plugin: &LoadedPlugin, settings: &Settings) -> Result<Done<'static>, 
 }
 
 /// Texts to vectors: `request` is an embedding request (JSON), checked before the credential is
-/// looked for. Setting `cancel` stops it.
+/// looked for; with no texts, the plan (which model and upstream would serve them). Setting
+/// `cancel` stops it.
 fn embed(
     plugin: &LoadedPlugin,
     settings: &Settings,
@@ -358,14 +360,12 @@ fn embed(
 ) -> Result<EmbeddingAnswer, Stop> {
     let parsed: EmbeddingRequest = serde_json::from_str(request)
         .map_err(|err| Stop::invalid(format!("the request is not an embedding request: {err}")))?;
-    if parsed.model.trim().is_empty() || parsed.input.is_empty() {
-        return Err(Stop::invalid(
-            "the request needs a model and at least one text",
-        ));
+    if parsed.model.trim().is_empty() {
+        return Err(Stop::invalid("the request needs a model"));
     }
     let credential = credential(plugin, given, source)?;
-    let context =
-        settings_of(plugin, settings).call_context(Some(&credential), Timeouts::default());
+    let settings = settings_of(plugin, settings);
+    let context = settings.call_context(Some(&credential), Timeouts::default());
     let answer = plugin.embed(&context, request, cancel)?;
     let result: EmbeddingResult = serde_json::from_str(&answer).map_err(|err| {
         Stop::new(
@@ -385,7 +385,10 @@ fn embed(
             ),
         ));
     }
-    Ok(result.into())
+    Ok(EmbeddingAnswer {
+        base_url: Some(base_url(plugin, &settings)),
+        ..result.into()
+    })
 }
 
 /// A streamed chat: `request` is the chat request (JSON), checked before the credential is

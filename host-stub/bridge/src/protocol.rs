@@ -5,9 +5,9 @@
 
 use std::fmt;
 
-use openclaw_provider_abi::{Secret, documents::EmbeddingResult};
+use openclaw_provider_abi::Secret;
 use provider_host::{
-    event_lines::{ErrorLine, EventLine},
+    event_lines::{EmbeddingAnswer, ErrorLine, EventLine},
     model_row::ModelRow,
 };
 use serde::{Deserialize, Serialize};
@@ -362,45 +362,6 @@ pub struct OnboardingAnswer {
 pub struct NoteLine {
     pub title: String,
     pub message: String,
-}
-
-/// `embed`'s answer: the plugin's `EmbeddingResult` in the protocol's words.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EmbeddingAnswer {
-    pub model: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub serving_provider: Option<String>,
-    pub vectors: Vec<Vec<f32>>,
-    pub dimensions: u32,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub usage: Option<EmbeddingUsageAnswer>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<String>,
-}
-
-/// Tokens an embedding request counted.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct EmbeddingUsageAnswer {
-    pub prompt_tokens: u64,
-    pub total_tokens: u64,
-}
-
-impl From<EmbeddingResult> for EmbeddingAnswer {
-    fn from(result: EmbeddingResult) -> Self {
-        Self {
-            model: result.model,
-            serving_provider: result.serving_provider,
-            vectors: result.vectors,
-            dimensions: result.dimensions,
-            usage: result.usage.map(|usage| EmbeddingUsageAnswer {
-                prompt_tokens: usage.prompt_tokens,
-                total_tokens: usage.total_tokens,
-            }),
-            notices: result.notices,
-        }
-    }
 }
 
 /// A line about a message the bridge did not take; it never ends a request in flight.

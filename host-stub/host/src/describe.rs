@@ -33,6 +33,10 @@ struct Manifest<'a> {
     model_catalog: Value,
     model_id_normalization: Value,
     config_schema: Value,
+    /// OpenClaw's capability contracts for what the plugin serves beyond chat
+    /// (`embeddingProviders`), which OpenClaw reads before loading the plugin's code.
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    contracts: serde_json::Map<String, Value>,
     native: Native<'a>,
 }
 
@@ -50,6 +54,9 @@ struct Native<'a> {
     /// What the plugin assumes of an unknown model, for the folder's OpenClaw entry.
     #[serde(skip_serializing_if = "Option::is_none")]
     model_defaults: Option<ModelDefaults>,
+    /// The model each capability beyond chat uses by default (`embeddings` → a model ref).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    default_models: std::collections::BTreeMap<String, String>,
 }
 
 /// The manifest for a plugin whose library's base name is `library` (`openclaw_huggingface`),
@@ -103,6 +110,11 @@ pub fn manifest_for(
     if info.capabilities.contains(Capabilities::DISCOVERY) {
         catalog["discovery"] = json!({id: "refreshable"});
     }
+    let serving = info.capabilities.serving(info.interface_version.as_str());
+    let mut contracts = serde_json::Map::new();
+    if serving.contains(Capabilities::EMBEDDINGS) {
+        contracts.insert("embeddingProviders".into(), json!([id]));
+    }
     let manifest = Manifest {
         id,
         name: info.display_name.as_str(),
@@ -117,16 +129,15 @@ pub fn manifest_for(
         config_schema: metadata
             .config_schema
             .unwrap_or_else(|| json!({"type": "object"})),
+        contracts,
         native: Native {
             library,
             interface: info.interface_version.as_str(),
             binaries,
             default_model: info.default_model.as_str(),
-            capabilities: info
-                .capabilities
-                .serving(info.interface_version.as_str())
-                .names(),
+            capabilities: serving.names(),
             model_defaults: metadata.model_defaults,
+            default_models: metadata.default_models,
         },
     };
     serde_json::to_value(&manifest).unwrap_or(Value::Null)

@@ -18,12 +18,13 @@
 //!
 //! A consumer skips types it does not know; fields that do not apply are left out. `ref` and
 //! `attempts` come from a host that resolves refs and falls back (host-stub), not from a bridge.
+//! The answers of the capabilities beyond chat ([`EmbeddingAnswer`]) are in the same words.
 
 use std::borrow::Cow;
 
 use openclaw_provider_abi::{
     ProviderError,
-    documents::{ChatDone, ToolCallDelta, Usage},
+    documents::{ChatDone, EmbeddingResult, ToolCallDelta, Usage},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,6 +69,7 @@ pub enum EventLine<'a> {
         model: &'a str,
         code: String,
         message: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
         next: Option<&'a str>,
     },
     Done(DoneLine<'a>),
@@ -152,6 +154,51 @@ impl From<&ChatDone> for ChatSummary {
                     arguments: call.function.arguments.clone(),
                 })
                 .collect(),
+        }
+    }
+}
+
+/// An embedding call's answer (`host-stub embed --json`, the bridge's `embed`): the plugin's
+/// `EmbeddingResult` in this schema's words.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddingAnswer {
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    pub vectors: Vec<Vec<f32>>,
+    pub dimensions: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<EmbeddingUsageAnswer>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
+    /// Where the request went (the router, or the proxy configured in its place), for a host
+    /// that names its index after it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+/// Tokens an embedding request counted.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EmbeddingUsageAnswer {
+    pub prompt_tokens: u64,
+    pub total_tokens: u64,
+}
+
+impl From<EmbeddingResult> for EmbeddingAnswer {
+    fn from(result: EmbeddingResult) -> Self {
+        Self {
+            model: result.model,
+            serving_provider: result.serving_provider,
+            vectors: result.vectors,
+            dimensions: result.dimensions,
+            usage: result.usage.map(|usage| EmbeddingUsageAnswer {
+                prompt_tokens: usage.prompt_tokens,
+                total_tokens: usage.total_tokens,
+            }),
+            notices: result.notices,
+            base_url: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! What any host of OpenClaw provider plugins needs, and nothing about a particular provider or
 //! a particular host's state: where plugins are found ([`discovery`]), their manifests read
 //! without loading anything ([`manifest`]) or generated from a library ([`describe`]),
-//! libraries opened with every safety check (the private `loader`, before the ABI crate's own),
+//! libraries opened with every safety check ([`loader`], before the ABI crate's own),
 //! the [`registry`] of plugins that passed, a safe handle over each ([`plugin`]) whose chat
 //! streams are typed iterators ([`events`]) printed in one JSON-lines schema ([`event_lines`]),
 //! what a configuration says about a provider and the per-call context made from it
@@ -21,7 +21,7 @@ pub mod event_lines;
 pub mod events;
 pub mod home;
 pub mod host_identity;
-mod loader;
+pub mod loader;
 pub mod manifest;
 pub mod model_row;
 pub mod nesting;

@@ -64,6 +64,35 @@ pub fn load_module(path: &Path) -> Result<ProviderModuleRef, LoadError> {
     })
 }
 
+/// The shared libraries in `dir` that export a provider plugin's root module and that no
+/// manifest in `dir` names: plugins a host would find there but for the manifest (what a plain
+/// `cargo build` leaves beside the host binary). Read without loading anything.
+pub fn plugin_libraries_without_manifest(dir: &Path) -> Vec<std::path::PathBuf> {
+    let named = crate::manifest::read_manifest(dir)
+        .ok()
+        .and_then(|manifest| manifest.native)
+        .map(|native| native.library_file_name());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<std::path::PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            name.starts_with(std::env::consts::DLL_PREFIX)
+                && name.ends_with(std::env::consts::DLL_SUFFIX)
+                && Some(name) != named.as_deref()
+        })
+        .filter(|path| path.is_file() && image::exports_root_module(path))
+        .collect();
+    found.sort();
+    found
+}
+
 /// Refuses, before `dlopen` maps it, a file that is not a whole shared library for this machine
 /// (see [`image`]).
 fn check_image(path: &Path) -> Result<(), LoadError> {

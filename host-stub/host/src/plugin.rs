@@ -148,21 +148,30 @@ impl LoadedPlugin {
         self.serving().contains(capability)
     }
 
-    /// The model catalog.
+    /// The (chat) model catalog.
     pub fn list_models(&self, request: &CatalogRequest) -> Result<Catalog, ProviderError> {
-        self.list_models_cancellable(request, &openclaw_provider_abi::NEVER_CANCELLED)
+        self.list_models_for(
+            request,
+            Capabilities::CHAT,
+            &openclaw_provider_abi::NEVER_CANCELLED,
+        )
     }
 
-    /// The model catalog, stopped early when `cancel` is set (by a plugin that can; an older one
-    /// runs to its own deadline).
-    pub fn list_models_cancellable(
+    /// The models serving `capability` (`CHAT`: the chat catalog), stopped early when `cancel`
+    /// is set — by a plugin that can; one built before 1.2 lists chat models only, and runs to
+    /// its own deadline.
+    pub fn list_models_for(
         &self,
         request: &CatalogRequest,
+        capability: Capabilities,
         cancel: &Cancellation,
     ) -> Result<Catalog, ProviderError> {
-        match self.module.list_models_cancellable() {
-            Some(list) => into_result(list(request, cancel)),
-            None => into_result((self.module.list_models())(request)),
+        match self.module.list_models_for() {
+            Some(list) => into_result(list(request, capability, cancel)),
+            None if capability == Capabilities::CHAT => {
+                into_result((self.module.list_models())(request))
+            }
+            None => Err(self.unsupported(capability)),
         }
     }
 
@@ -238,17 +247,21 @@ impl LoadedPlugin {
     fn entry<F>(&self, capability: Capabilities, entry: Option<F>) -> Result<F, ProviderError> {
         match entry {
             Some(entry) if self.serves(capability) => Ok(entry),
-            _ => Err(ProviderError::new(
-                ErrorCode::UNSUPPORTED,
-                format!(
-                    "the {} plugin ({} {}) does not serve {}",
-                    self.id(),
-                    self.info.plugin_version,
-                    self.info.interface_version,
-                    capability
-                ),
-            )),
+            _ => Err(self.unsupported(capability)),
         }
+    }
+
+    fn unsupported(&self, capability: Capabilities) -> ProviderError {
+        ProviderError::new(
+            ErrorCode::UNSUPPORTED,
+            format!(
+                "the {} plugin ({} {}) does not serve {}",
+                self.id(),
+                self.info.plugin_version,
+                self.info.interface_version,
+                capability
+            ),
+        )
     }
 
     /// What a model ref means, looked up in `known_models`.

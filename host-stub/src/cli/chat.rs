@@ -3,7 +3,7 @@
 //! goes to stdout as it arrives; reasoning, notices, attempts and the closing summary (model,
 //! serving provider, usage) go to stderr, reasoning dimmed on a terminal. With `--json`, stdout
 //! carries one JSON object per line instead, in the schema `provider_host::event_lines` defines
-//! (`attempt`, `notice`, `serving_provider`, `text`, `reasoning`, `tool_call`, `failed`, then
+//! (`attempt`, `notice`, `servingProvider`, `text`, `reasoning`, `toolCall`, `failed`, then
 //! `done` or `error`). Ctrl-C cancels the request (exit code 130).
 
 use std::{

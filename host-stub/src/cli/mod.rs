@@ -20,6 +20,7 @@ macro_rules! tell {
 mod auth;
 mod chat;
 mod config;
+mod embed;
 mod gateway;
 mod models;
 mod onboard;
@@ -75,6 +76,8 @@ pub enum Command {
     Auth(auth::AuthCommand),
     /// Chat with a model: the answer streams to stdout as it arrives.
     Chat(chat::ChatArgs),
+    /// Turn texts into vectors with an embedding model (one per text).
+    Embed(embed::EmbedArgs),
     /// Set up a provider: store its key, make its default model yours.
     Onboard(onboard::OnboardArgs),
     /// Read and change the configuration file.
@@ -237,6 +240,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Gateway(command) => gateway::run(command, &options),
         Command::Auth(command) => auth::run(command, &options),
         Command::Chat(args) => chat::run_chat(args, &options),
+        Command::Embed(args) => embed::run(args, &options),
         Command::Onboard(args) => onboard::run(args, &options),
         Command::Config(command) => config::run(command, &options),
         Command::Completions { shell } => {

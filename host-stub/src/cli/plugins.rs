@@ -95,6 +95,17 @@ fn list(options: &HostOptions, json: bool) -> CliResult {
              executable's directory; install one with `host-stub plugins install <dir>`.",
             host.paths.extensions_dir().display()
         );
+        // A plain `cargo build` leaves the plugin library beside the host, but no manifest.
+        if let Some(dir) = provider_host::discovery::executable_dir() {
+            for library in provider_host::loader::plugin_libraries_without_manifest(&dir) {
+                say!(
+                    "{} is a provider plugin with no manifest beside it; write one with `cargo \
+                     xtask manifest {}` (a `cargo run` of host-stub does it on its own).",
+                    library.display(),
+                    dir.display()
+                );
+            }
+        }
         return Ok(());
     }
     let mut rows = table(&[

@@ -9,9 +9,9 @@ use abi_stable::{
 };
 
 use crate::{
-    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Catalog, CatalogRequest,
-    ChatStreamBox, HostContext, MediaAnswer, ModelInfo, OnboardingRequest, OnboardingResult,
-    PluginInfo, ProviderError, ResolvedModel,
+    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Capabilities, Catalog,
+    CatalogRequest, ChatStreamBox, HostContext, MediaAnswer, ModelInfo, OnboardingRequest,
+    OnboardingResult, PluginInfo, ProviderError, ResolvedModel,
 };
 
 /// The entry points of a provider plugin.
@@ -84,10 +84,16 @@ pub struct ProviderModule {
     /// A plugin with nothing to prepare returns `Ok`. (1.1)
     pub prepare: extern "C" fn(context: &CallContext) -> RResult<(), ProviderError>,
 
-    /// `list_models`, stopping with a `CANCELLED` error soon after `cancel` is set. (1.2)
+    /// The models serving one capability — `CHAT`: the catalog `list_models` gives;
+    /// `EMBEDDINGS`: embedding models; … — as the request's mode allows, stopping with a
+    /// `CANCELLED` error soon after `cancel` is set. A capability the plugin does not serve is
+    /// refused with `UNSUPPORTED`. (1.2)
     #[sabi(missing_field(option))]
-    pub list_models_cancellable:
-        extern "C" fn(&CatalogRequest, cancel: &Cancellation) -> RResult<Catalog, ProviderError>,
+    pub list_models_for: extern "C" fn(
+        &CatalogRequest,
+        capability: Capabilities,
+        cancel: &Cancellation,
+    ) -> RResult<Catalog, ProviderError>,
 
     /// Texts to vectors: `request_json` is a [`crate::documents::EmbeddingRequest`], the answer
     /// an [`crate::documents::EmbeddingResult`] as JSON. (1.2, `EMBEDDINGS`)

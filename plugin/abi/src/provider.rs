@@ -27,9 +27,9 @@ use abi_stable::{
 };
 
 use crate::{
-    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Catalog, CatalogRequest,
-    ChatStream, ChatStream_TO, ChatStreamBox, ErrorCode, HostContext, MediaAnswer, ModelInfo,
-    OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModule,
+    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Capabilities, Catalog,
+    CatalogRequest, ChatStream, ChatStream_TO, ChatStreamBox, ErrorCode, HostContext, MediaAnswer,
+    ModelInfo, OnboardingRequest, OnboardingResult, PluginInfo, ProviderError, ProviderModule,
     ProviderModuleRef, ResolvedModel, StreamEvent, catch_panics, media::NEVER_CANCELLED,
 };
 
@@ -59,9 +59,11 @@ pub trait Provider: 'static {
     /// What onboarding with a method changes.
     fn onboarding_result(request: &OnboardingRequest) -> Result<OnboardingResult, ProviderError>;
 
-    /// The model catalog, stopping early when `cancel` is set.
+    /// The models serving `capability` (`CHAT`: the chat catalog), stopping early when
+    /// `cancel` is set.
     fn list_models(
         request: &CatalogRequest,
+        capability: Capabilities,
         cancel: &Cancellation,
     ) -> Result<Catalog, ProviderError>;
 
@@ -288,7 +290,7 @@ pub fn module<P: Provider>() -> ProviderModuleRef {
         chat: chat::<P>,
         chat_stream: chat_stream::<P>,
         prepare: prepare::<P>,
-        list_models_cancellable: list_models_cancellable::<P>,
+        list_models_for: list_models_for::<P>,
         embed: embed::<P>,
         generate_image: generate_image::<P>,
         transcribe_audio: transcribe_audio::<P>,
@@ -339,14 +341,19 @@ extern "C" fn onboarding_result<P: Provider>(
 extern "C" fn list_models<P: Provider>(
     request: &CatalogRequest,
 ) -> RResult<Catalog, ProviderError> {
-    catch_panics("list_models", || P::list_models(request, &NEVER_CANCELLED))
+    catch_panics("list_models", || {
+        P::list_models(request, Capabilities::CHAT, &NEVER_CANCELLED)
+    })
 }
 
-extern "C" fn list_models_cancellable<P: Provider>(
+extern "C" fn list_models_for<P: Provider>(
     request: &CatalogRequest,
+    capability: Capabilities,
     cancel: &Cancellation,
 ) -> RResult<Catalog, ProviderError> {
-    catch_panics("list_models", || P::list_models(request, cancel))
+    catch_panics("list_models", || {
+        P::list_models(request, capability, cancel)
+    })
 }
 
 extern "C" fn resolve_ref<P: Provider>(

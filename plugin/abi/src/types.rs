@@ -29,7 +29,7 @@ pub struct PluginInfo {
     pub plugin_version: RString,
     /// The [`crate::INTERFACE_VERSION`] the plugin was built against.
     pub interface_version: RString,
-    /// What the plugin implements beyond the minimum.
+    /// What the plugin serves (chat, embeddings, … — the serving bits, 1.2) and how it chats.
     pub capabilities: Capabilities,
     /// The wire API the provider speaks, in OpenClaw's vocabulary (`openai-completions`).
     pub api: RString,
@@ -147,9 +147,11 @@ pub struct CallContext {
     pub base_url: ROption<RString>,
     /// Deadlines for this call.
     pub timeouts: Timeouts,
-    /// The provider's configuration as a JSON object: the host's `models.providers.<id>` block
-    /// (minus models) with the plugin's own config (`plugins.entries.<id>.config`) under
-    /// `"plugin"`. Empty means `{}`. Plugins ignore keys they do not know.
+    /// The provider's configuration as a JSON object, exactly as
+    /// [`crate::documents::ProviderConfig`] documents it: the host's `models.providers.<id>`
+    /// block (without `models` and `apiKey`), the plugin's own settings under `"plugin"`, and
+    /// for one call the catalog's facts about its model under `"upstreams"`. Empty means `{}`.
+    /// Plugins ignore keys they do not know.
     pub provider_config_json: RString,
 }
 

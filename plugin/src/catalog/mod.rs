@@ -11,6 +11,7 @@ pub mod builtin;
 pub mod live;
 pub mod policy;
 pub mod projection;
+pub mod tasks;
 pub mod wire;
 
 use std::time::{Duration, Instant};

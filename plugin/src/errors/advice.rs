@@ -71,9 +71,13 @@ pub(super) fn classify(
         .unwrap_or_default();
     let message = upstream.message.as_deref().unwrap_or("");
     let lower = message.to_lowercase();
-    let model = match operation {
-        Operation::Chat { model } => Some(model),
-        _ => None,
+    let model = operation.model();
+    // Where to look for the models that do serve what was asked.
+    let listing = match operation {
+        Operation::Embeddings { .. } | Operation::ModelInfo { .. } => {
+            "`models list --task embedding` shows embedding models"
+        }
+        _ => "`models list --refresh` shows the models the router serves",
     };
     let model_not_supported = upstream.code.as_deref() == Some("model_not_supported")
         || lower.contains("not supported by any provider");
@@ -127,8 +131,7 @@ pub(super) fn classify(
             ErrorCode::MODEL_NOT_SUPPORTED,
             format!(
                 "{} is not served by any inference provider you have enabled{said}.{} \
-                 `models list --refresh` shows what the router serves; enable providers at \
-                 {PROVIDER_SETTINGS_URL}.",
+                 {listing}; enable providers at {PROVIDER_SETTINGS_URL}.",
                 model
                     .map(|m| format!("model {m}"))
                     .unwrap_or_else(|| "the model".into()),
@@ -138,8 +141,7 @@ pub(super) fn classify(
         404 if model.is_some() => plain(
             ErrorCode::MODEL_NOT_FOUND,
             format!(
-                "model {} was not found{said}.{} `models list --refresh` shows the models the \
-                 router serves.",
+                "model {} was not found{said}.{} {listing}.",
                 model.unwrap_or_default(),
                 did_you_mean(known.similar, secret)
             ),
@@ -153,6 +155,16 @@ pub(super) fn classify(
                     Operation::Discovery => "the model list",
                     _ => "the endpoint",
                 }
+            ),
+        ),
+        503 if upstream.estimated_seconds.is_some() => plain(
+            ErrorCode::UPSTREAM,
+            format!(
+                "{} is loading on the inference service{said}; it is retried when it has had \
+                 time to load.",
+                model
+                    .map(|m| format!("model {m}"))
+                    .unwrap_or_else(|| "the model".into())
             ),
         ),
         429 => plain(

@@ -16,6 +16,7 @@ use object::{
         macho::{FatArch, LoadCommandVariant, MachHeader, MachOFatFile32, MachOFatFile64, Segment},
     },
 };
+use openclaw_provider_abi::abi_stable::library::ROOT_MODULE_LOADER_NAME;
 
 /// What a process can load: an object format and a CPU.
 #[derive(Clone, Copy, Debug)]
@@ -85,6 +86,26 @@ pub(crate) fn check(path: &Path, machine: Machine) -> Result<(), String> {
         }
         _ => check_elf(&cache, length, machine),
     }
+}
+
+/// Whether the shared library at `path` exports a provider plugin's root module, read from its
+/// symbol table without loading it; `false` for anything that cannot be read as one.
+pub(crate) fn exports_root_module(path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let cache = ReadCache::new(file);
+    let Ok(image) = object::File::parse(&cache) else {
+        return false;
+    };
+    let wanted = ROOT_MODULE_LOADER_NAME.as_bytes();
+    image.exports().is_ok_and(|exports| {
+        exports.iter().any(|export| {
+            let name = export.name();
+            // Mach-O prefixes C symbol names with an underscore.
+            name == wanted || name.strip_prefix(b"_") == Some(wanted)
+        })
+    })
 }
 
 fn check_elf<R: ReadCacheOps>(

@@ -2,6 +2,7 @@
 //! primary (`set`), the fallbacks and the aliases — kept in the configuration.
 
 mod list;
+mod tasks;
 
 use clap::Subcommand;
 use provider_host::plugin::LoadedPlugin;
@@ -29,6 +30,9 @@ pub enum ModelsCommand {
         /// Fetch the live catalog now (needs a credential), merge it and save it.
         #[arg(long)]
         refresh: bool,
+        /// Which models: chat (the persisted catalog) or embedding (listed live, not saved).
+        #[arg(long, value_enum, default_value_t = tasks::Task::Chat)]
+        task: tasks::Task,
     },
     /// Set the primary (default) model: a ref (`huggingface/deepseek-ai/DeepSeek-R1:cheapest`)
     /// or an alias.
@@ -76,8 +80,16 @@ pub enum AliasesCommand {
 
 pub fn run(command: ModelsCommand, options: &HostOptions) -> CliResult {
     match command {
-        ModelsCommand::List { provider, refresh } => {
-            list::list(options, provider.as_deref(), refresh, options.json)
+        ModelsCommand::List {
+            provider,
+            task: tasks::Task::Chat,
+            refresh,
+        } => list::list(options, provider.as_deref(), refresh, options.json),
+        ModelsCommand::List { refresh: true, .. } => Err(Failure::usage(
+            "--refresh saves the chat catalog; other tasks are listed live every time",
+        )),
+        ModelsCommand::List { provider, task, .. } => {
+            tasks::list(options, provider.as_deref(), task, options.json)
         }
         ModelsCommand::Set { reference } => set_primary(options, &reference),
         ModelsCommand::Fallbacks(command) => fallbacks(options, command),

@@ -9,7 +9,8 @@ pub struct EmbeddingRequest {
     /// A model ref in any form the plugin's `resolve_ref` accepts; an upstream may be pinned
     /// as a chat ref pins one (`huggingface/intfloat/e5-large:together`).
     pub model: String,
-    /// The texts, in order; the answer has one vector per text, in the same order.
+    /// The texts, in order; the answer has one vector per text, in the same order. None at all
+    /// asks only which model and upstream would serve them (the answer has no vectors).
     pub input: Vec<String>,
     /// The length of the vectors wanted, for models that can shorten theirs.
     #[serde(default, skip_serializing_if = "Option::is_none")]

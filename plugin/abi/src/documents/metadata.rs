@@ -21,6 +21,10 @@ pub struct PluginMetadata {
     /// such a model before asking the plugin (OpenClaw's synchronous model hook) says the same.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_defaults: Option<ModelDefaults>,
+    /// The model ref each capability beyond chat uses when a request names none, by capability
+    /// name (`{"embeddings": "huggingface/Qwen/Qwen3-Embedding-0.6B"}`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub default_models: std::collections::BTreeMap<String, String>,
 }
 
 /// The figures of an unknown model.

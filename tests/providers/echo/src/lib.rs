@@ -118,8 +118,16 @@ impl Provider for Echo {
     /// The built-in list; panics when the base URL asks for it (the host's panic-guard test).
     fn list_models(
         request: &CatalogRequest,
+        capability: Capabilities,
         _cancel: &Cancellation,
     ) -> Result<Catalog, ProviderError> {
+        if capability == Capabilities::EMBEDDINGS {
+            return Ok(Catalog {
+                source: CatalogSource::BUILT_IN,
+                models: vec![model("echo-embed")].into(),
+                fallback_reason: "the echo provider has no live catalog".into(),
+            });
+        }
         if request
             .context
             .base_url

@@ -1,0 +1,95 @@
+//! Embeddings through the plugins: which model (an explicit ref or alias, else the default
+//! embedding model of the first plugin that serves embeddings), which plugin, its credential and
+//! settings, and the call. The answer is the plugin's `EmbeddingResult`.
+
+use openclaw_provider_abi::{
+    Cancellation, Capabilities, ErrorCode, ProviderError, Timeouts,
+    documents::{EmbeddingRequest, EmbeddingResult},
+};
+
+use crate::{
+    host::Host,
+    model_refs::{aliases, expand_alias, provider_of},
+};
+
+/// What the user asked for.
+#[derive(Clone, Debug, Default)]
+pub struct EmbedOptions {
+    /// A model ref or alias; the default embedding model when absent.
+    pub model: Option<String>,
+    pub texts: Vec<String>,
+    pub dimensions: Option<u32>,
+    pub input_type: Option<String>,
+}
+
+/// Embeds the texts; setting `cancel` stops the call.
+pub fn embed(
+    host: &Host,
+    options: &EmbedOptions,
+    cancel: &Cancellation,
+) -> Result<(String, EmbeddingResult), ProviderError> {
+    let reference = match &options.model {
+        Some(model) => expand_alias(&aliases(&host.config), model),
+        None => default_model(host)?,
+    };
+    let provider = provider_of(&reference).ok_or_else(|| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("{reference:?} is not a model ref (<provider>/<org>/<model>)"),
+        )
+    })?;
+    let plugin = host.registry().get(&provider).ok_or_else(|| {
+        ProviderError::new(
+            ErrorCode::INVALID_REQUEST,
+            format!(
+                "no provider plugin '{provider}' is loaded (for {reference}); `host-stub plugins \
+                 list` shows what is"
+            ),
+        )
+    })?;
+    let credential = host
+        .credential(plugin, None)
+        .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
+    let context = host
+        .config
+        .provider_settings(plugin.id())
+        .call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
+    let request = EmbeddingRequest {
+        model: reference.clone(),
+        input: options.texts.clone(),
+        dimensions: options.dimensions,
+        input_type: options.input_type.clone(),
+        ..EmbeddingRequest::default()
+    };
+    let request_json = serde_json::to_string(&request)
+        .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))?;
+    let answer = plugin.embed(&context, &request_json, cancel)?;
+    let result = serde_json::from_str(&answer).map_err(|err| {
+        ProviderError::new(
+            ErrorCode::INVALID_RESPONSE,
+            format!("the {provider} plugin's embedding result is not one: {err}"),
+        )
+    })?;
+    Ok((reference, result))
+}
+
+/// The default embedding model of the first loaded plugin that serves embeddings.
+fn default_model(host: &Host) -> Result<String, ProviderError> {
+    host.registry()
+        .plugins()
+        .iter()
+        .filter(|plugin| plugin.serves(Capabilities::EMBEDDINGS))
+        .find_map(|plugin| {
+            plugin
+                .metadata
+                .default_models
+                .get(&Capabilities::EMBEDDINGS.to_string())
+                .cloned()
+        })
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::INVALID_REQUEST,
+                "no loaded plugin serves embeddings with a default model; name one with --model",
+            )
+        })
+}
