@@ -32,6 +32,7 @@ seeds() { # the seed directory of a target, filled from the fixtures where they 
     chat_response) cp "$fixtures"/chat.nonstream.*.json "$dir"/ ;;
     error_body) for f in "$fixtures"/error.*; do printf '\001\220' | cat - "$f" > "$dir/$(basename "$f")"; done ;;
     model_list) cp "$fixtures"/v1-models.*.json "$dir"/ ;;
+    inference_mapping) cp "$fixtures"/hub.model.*.json "$dir"/ ;;
     # The plugin's own manifest is generated from its library, so its seed is committed.
     manifest | config) cp ../tests/providers/echo/openclaw.plugin.json "$dir"/echo.json ;;
   esac

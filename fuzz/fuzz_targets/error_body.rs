@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use openclaw_huggingface::errors::{Operation, from_response, parse_error_body, parse_retry_after};
 
-const SECRET: &str = "hf_FUZZsecretTOKENvalue000";
+use openclaw_fuzz::{SECRET, assert_message_safe};
 
 fuzz_target!(|input: &[u8]| {
     let Some((status, body)) = input.split_first_chunk::<2>() else {
@@ -27,15 +27,6 @@ fuzz_target!(|input: &[u8]| {
         Operation::Chat { model: "org/m" },
     ] {
         let error = from_response(status, &headers, body, operation, Some(SECRET));
-        assert!(
-            !error.message.contains(SECRET),
-            "the token leaked: {}",
-            error.message
-        );
-        assert!(
-            !error.message.chars().any(char::is_control),
-            "a raw control character in: {:?}",
-            error.message
-        );
+        assert_message_safe(&error.message);
     }
 });

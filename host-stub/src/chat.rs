@@ -310,16 +310,7 @@ fn try_model(
             sink.reasoning(&result.reasoning);
         }
         sink.text(&result.text);
-        return Ok((
-            model_ref,
-            ChatDone {
-                model: result.model,
-                serving_provider: result.serving_provider,
-                finish_reason: result.finish_reason,
-                usage: result.usage,
-                tool_calls: result.tool_calls,
-            },
-        ));
+        return Ok((model_ref, result.into_done()));
     }
 
     let mut output_started = false;

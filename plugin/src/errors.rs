@@ -238,17 +238,9 @@ pub fn from_response_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::captures::fixture;
     use openclaw_provider_abi::ErrorCode;
     use reqwest::header::{HeaderMap, HeaderValue};
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/fixtures/hf-router")
-                .join(name),
-        )
-        .unwrap()
-    }
 
     #[test]
     fn parses_every_envelope() {

@@ -13,6 +13,8 @@
 //! "did you mean" for unknown model ids ([`suggest`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
 
+#[cfg(test)]
+mod captures;
 pub mod catalog;
 pub mod chat;
 pub mod embeddings;

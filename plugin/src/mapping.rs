@@ -221,11 +221,7 @@ mod tests {
 
     #[test]
     fn the_fixture_captured_from_the_hub_reads() {
-        let body = std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/fixtures/hf-router/hub.model.inferenceProviderMapping.json"),
-        )
-        .unwrap();
+        let body = crate::captures::fixture("hub.model.inferenceProviderMapping.json");
         let entries = parse(&body).unwrap();
         assert_eq!(entries.len(), 6);
         assert!(entries.iter().all(|e| e.task == "conversational"));

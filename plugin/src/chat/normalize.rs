@@ -431,18 +431,13 @@ pub fn completion_events(result: ChatResult, out: &mut Vec<StreamEvent>) -> Chat
             serde_json::to_string(&usage).unwrap_or_default(),
         ));
     }
-    ChatDone {
-        model: result.model,
-        serving_provider: result.serving_provider,
-        finish_reason: result.finish_reason,
-        usage: result.usage,
-        tool_calls: result.tool_calls,
-    }
+    result.into_done()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::captures::fixture;
     use crate::chat::sse::Framer;
     use serde_json::json;
 
@@ -467,15 +462,6 @@ mod tests {
                 .unwrap_err();
             assert!(!error.message.contains("FUZZsecret"), "{}", error.message);
         }
-    }
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/fixtures/hf-router")
-                .join(name),
-        )
-        .unwrap()
     }
 
     /// Replays a captured stream through the framer and the normaliser.
@@ -507,16 +493,7 @@ mod tests {
 
     #[test]
     fn every_captured_stream_yields_text_and_a_finish() {
-        for name in [
-            "chat.stream.together.sse",
-            "chat.stream.fireworks-ai.sse",
-            "chat.stream.cerebras.sse",
-            "chat.stream.hf-inference.sse",
-            "chat.stream.novita.sse",
-            "chat.stream.nebius.sse",
-            "chat.stream.hyperbolic.sse",
-            "chat.stream.sambanova.sse",
-        ] {
+        for name in crate::captures::COMPLETE_STREAMS {
             let (events, done, state) = replay(name);
             assert!(
                 !text_of(&events, EventKind::TEXT_DELTA).is_empty(),

@@ -273,6 +273,7 @@ fn simple_event(bytes: &[u8]) -> Option<(&str, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::captures::fixture;
     use proptest::prelude::*;
 
     fn frame_pieces(pieces: &[&[u8]]) -> Vec<(String, String)> {
@@ -291,26 +292,12 @@ mod tests {
         frame_pieces(&[bytes])
     }
 
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../tests/fixtures/hf-router")
-                .join(name),
-        )
-        .unwrap()
+    /// Every captured stream, the one cut short included.
+    fn captures() -> Vec<&'static str> {
+        let mut all = crate::captures::COMPLETE_STREAMS.to_vec();
+        all.push("chat.stream.together.deepseek-r1.excerpt.sse");
+        all
     }
-
-    const CAPTURES: [&str; 9] = [
-        "chat.stream.together.sse",
-        "chat.stream.fireworks-ai.sse",
-        "chat.stream.cerebras.sse",
-        "chat.stream.hf-inference.sse",
-        "chat.stream.novita.sse",
-        "chat.stream.nebius.sse",
-        "chat.stream.hyperbolic.sse",
-        "chat.stream.sambanova.sse",
-        "chat.stream.together.deepseek-r1.excerpt.sse",
-    ];
 
     #[test]
     fn reads_every_field_form() {
@@ -342,7 +329,7 @@ mod tests {
 
     #[test]
     fn every_capture_frames_the_same_at_every_split() {
-        for name in CAPTURES {
+        for name in captures() {
             let bytes = fixture(name);
             let whole = frame(&bytes);
             assert!(!whole.is_empty(), "{name}");
@@ -410,10 +397,10 @@ mod tests {
     proptest! {
         #[test]
         fn any_split_into_many_pieces_gives_the_same_events(
-            capture in 0..CAPTURES.len(),
+            capture in 0..captures().len(),
             cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..12),
         ) {
-            let bytes = fixture(CAPTURES[capture]);
+            let bytes = fixture(captures()[capture]);
             let mut points: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
             points.sort_unstable();
             let mut pieces: Vec<&[u8]> = Vec::new();

@@ -157,6 +157,8 @@ pub struct ChatDone {
 }
 
 /// The result of a one-shot `chat`: the same facts a stream delivers, in one piece.
+///
+/// [`ChatResult::into_done`] gives what a stream's `DONE` event would have said.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
 pub struct ChatResult {
     /// The model id that was sent on the wire.
@@ -174,6 +176,19 @@ pub struct ChatResult {
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+}
+
+impl ChatResult {
+    /// The facts a stream's final `DONE` event carries (the text and reasoning went before it).
+    pub fn into_done(self) -> ChatDone {
+        ChatDone {
+            model: self.model,
+            serving_provider: self.serving_provider,
+            finish_reason: self.finish_reason,
+            usage: self.usage,
+            tool_calls: self.tool_calls,
+        }
+    }
 }
 
 #[cfg(test)]
