@@ -23,3 +23,4 @@ mod model_refs;
 mod onboarding;
 mod paths;
 mod settings_check;
+mod spend;

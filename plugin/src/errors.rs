@@ -39,6 +39,8 @@ pub enum Operation<'a> {
     Embeddings { model: &'a str, upstream: &'a str },
     /// Asking the Hub about this model (which upstreams serve it).
     ModelInfo { model: &'a str },
+    /// Reading the account's spend from the Hub's billing endpoint.
+    AccountUsage,
 }
 
 impl<'a> Operation<'a> {
@@ -48,7 +50,7 @@ impl<'a> Operation<'a> {
             Self::Chat { model } | Self::Embeddings { model, .. } | Self::ModelInfo { model } => {
                 Some(model)
             }
-            Self::Discovery | Self::Validation => None,
+            Self::Discovery | Self::Validation | Self::AccountUsage => None,
         }
     }
 }

@@ -88,6 +88,35 @@ fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The call's context (its login token refreshed when about to expire) and its token, for an
+/// operation described by `doing` (\"reading the account's usage\"): refused when offline is
+/// switched on, when there is no token, or when the token cannot travel in a header.
+pub fn call_token(
+    context: &CallContext,
+    doing: &str,
+) -> Result<(CallContext, String), ProviderError> {
+    if let Some(switch) = crate::environment::offline_switch() {
+        return Err(ProviderError::new(
+            ErrorCode::OFFLINE,
+            format!("{switch} is set, so nothing was sent"),
+        ));
+    }
+    let context = crate::oauth::fresh_context(context);
+    let token = context
+        .credential
+        .as_ref()
+        .map(|secret| secret.expose().to_owned())
+        .into_option()
+        .ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::UNAUTHORIZED,
+                format!("{doing} needs a Hugging Face token; none was given"),
+            )
+        })?;
+    check_token(&token)?;
+    Ok((context, token))
+}
+
 /// Refuses a token that cannot be a Hugging Face token and cannot travel in a header as it is:
 /// one with white space, a control character or a character outside printable ASCII inside it
 /// (a pasted line break, a tab, a typographic quote). Checked before any request, so the failure

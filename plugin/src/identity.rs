@@ -53,6 +53,7 @@ pub fn plugin_info() -> PluginInfo {
         interface_version: INTERFACE_VERSION.into(),
         capabilities: Capabilities::CHAT
             .with(Capabilities::EMBEDDINGS)
+            .with(Capabilities::ACCOUNT_USAGE)
             .with(Capabilities::STREAMING)
             .with(Capabilities::TOOLS)
             .with(Capabilities::REASONING)

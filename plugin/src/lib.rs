@@ -6,13 +6,15 @@
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
 //! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]), embeddings ([`embeddings`], with
 //! the Hub's upstream mapping in [`mapping`]) and the onboarding hooks
-//! ([`onboarding`]), warm connections ahead of chat ([`warm`]), over the plugin's own
+//! ([`onboarding`]), warm connections ahead of chat ([`warm`]), the account's spend
+//! ([`account`], read from the Hub through [`hub`]), over the plugin's own
 //! runtime, settings, retry driver and HTTP plumbing ([`runtime`], [`settings`], [`retry`],
 //! [`http`], [`errors`],
 //! [`outside_text`], [`environment`]), `hf auth login` tokens kept fresh ([`oauth`]) and
 //! "did you mean" for unknown model ids ([`suggest`]). The same code is also an `rlib`, so
 //! benchmarks and fuzz targets can call it in-process, without the ABI.
 
+pub mod account;
 #[cfg(test)]
 mod captures;
 pub mod catalog;

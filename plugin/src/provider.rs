@@ -8,7 +8,7 @@ use openclaw_provider_abi::{
     PluginInfo, Provider, ProviderError, ResolvedModel, export_provider,
 };
 
-use crate::{catalog, chat, embeddings, host_log, identity, onboarding, refs, warm};
+use crate::{account, catalog, chat, embeddings, host_log, identity, onboarding, refs, warm};
 
 /// Hugging Face Inference Providers.
 pub struct HuggingFace;
@@ -88,5 +88,12 @@ impl Provider for HuggingFace {
         cancel: &Cancellation,
     ) -> Result<String, ProviderError> {
         embeddings::embed(context, request_json, cancel)
+    }
+
+    fn account_usage(
+        context: &CallContext,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        account::account_usage(context, cancel)
     }
 }

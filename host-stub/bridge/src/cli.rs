@@ -83,6 +83,11 @@ enum Operation {
         #[command(flatten)]
         settings: SettingsArgs,
     },
+    /// The account's spend this month (credits, limit, requests).
+    Usage {
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
     /// What onboarding changes (profile, config patch, default model, notes) for the host's
     /// configuration given on stdin.
     Onboarding {
@@ -206,6 +211,10 @@ fn run(lines: &mut Lines) -> Result<ExitCode, Stop> {
             credential: env_credential(),
             settings: settings.parse()?,
             request: stdin_document()?,
+        },
+        Operation::Usage { settings } => Request::Usage {
+            credential: env_credential(),
+            settings: settings.parse()?,
         },
     };
     let plugin = load(plugin_dir, provider.as_deref())?;

@@ -7,11 +7,11 @@ use openclaw_provider_abi::{
     Cancellation, Capabilities, CatalogRequest, CatalogSource, DiscoveryMode, OnboardingRequest,
     Secret, SecretInputMode, Timeouts,
     abi_stable::std_types::RString,
-    documents::{ChatRequest, EmbeddingRequest, EmbeddingResult},
+    documents::{ChatRequest, EmbeddingRequest, EmbeddingResult, UsageReport},
 };
 use provider_host::{
     credentials::{self, Lookup},
-    event_lines::{EmbeddingAnswer, EventLine},
+    event_lines::{EmbeddingAnswer, EventLine, UsageAnswer},
     events::ChatEvent,
     model_row::ModelRow,
     plugin::LoadedPlugin,
@@ -96,6 +96,13 @@ pub fn run(
                 cancel,
             )?;
             lines.push(&Done::new(Answer::Embed(answer)))
+        }
+        Request::Usage {
+            credential,
+            settings,
+        } => {
+            let answer = usage(plugin, &settings, (credential, source), cancel)?;
+            lines.push(&Done::new(Answer::Usage(answer)))
         }
         Request::Cancel => Ok(()),
     }
@@ -389,6 +396,27 @@ fn embed(
         base_url: Some(base_url(plugin, &settings)),
         ..result.into()
     })
+}
+
+/// The account's spend this month, as the plugin reports it.
+fn usage(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    (given, source): (Option<Secret>, &CredentialSource),
+    cancel: &Cancellation,
+) -> Result<UsageAnswer, Stop> {
+    let credential = credential(plugin, given, source)?;
+    let context =
+        settings_of(plugin, settings).call_context(Some(&credential), Timeouts::default());
+    let answer = plugin.account_usage(&context, cancel)?;
+    let report: UsageReport = serde_json::from_str(&answer).map_err(|err| {
+        Stop::new(
+            Exit::Failed,
+            "invalid_response",
+            format!("the plugin's usage report is not one: {err}"),
+        )
+    })?;
+    Ok(UsageAnswer::new(plugin.id(), report))
 }
 
 /// A streamed chat: `request` is the chat request (JSON), checked before the credential is

@@ -7,7 +7,7 @@ use std::fmt;
 
 use openclaw_provider_abi::Secret;
 use provider_host::{
-    event_lines::{EmbeddingAnswer, ErrorLine, EventLine},
+    event_lines::{EmbeddingAnswer, ErrorLine, EventLine, UsageAnswer},
     model_row::ModelRow,
 };
 use serde::{Deserialize, Serialize};
@@ -92,6 +92,7 @@ pub enum Op {
     Prepare,
     Chat,
     Embed,
+    Usage,
     Cancel,
 }
 
@@ -155,6 +156,11 @@ pub enum Request {
         /// The embedding request document, as JSON text.
         request: Box<RawValue>,
     },
+    /// The account's spend this month.
+    Usage {
+        credential: Option<Secret>,
+        settings: Settings,
+    },
     /// Stops the request with the envelope's `rid`.
     Cancel,
 }
@@ -196,6 +202,10 @@ impl TryFrom<Envelope> for Request {
                 credential,
                 settings,
                 request: envelope.request.ok_or("embed needs a \"request\"")?,
+            },
+            Op::Usage => Self::Usage {
+                credential,
+                settings,
             },
             Op::Cancel => Self::Cancel,
         })
@@ -270,6 +280,7 @@ pub enum Answer<'a> {
     Onboarding(OnboardingAnswer),
     Prepared(Empty),
     Embed(EmbeddingAnswer),
+    Usage(UsageAnswer),
 }
 
 /// `{}`.

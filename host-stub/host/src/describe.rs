@@ -34,7 +34,8 @@ struct Manifest<'a> {
     model_id_normalization: Value,
     config_schema: Value,
     /// OpenClaw's capability contracts for what the plugin serves beyond chat
-    /// (`embeddingProviders`), which OpenClaw reads before loading the plugin's code.
+    /// (`embeddingProviders`, `usageProviders`), which OpenClaw reads before loading the plugin's
+    /// code.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     contracts: serde_json::Map<String, Value>,
     native: Native<'a>,
@@ -114,6 +115,9 @@ pub fn manifest_for(
     let mut contracts = serde_json::Map::new();
     if serving.contains(Capabilities::EMBEDDINGS) {
         contracts.insert("embeddingProviders".into(), json!([id]));
+    }
+    if serving.contains(Capabilities::ACCOUNT_USAGE) {
+        contracts.insert("usageProviders".into(), json!([id]));
     }
     let manifest = Manifest {
         id,

@@ -18,13 +18,14 @@
 //!
 //! A consumer skips types it does not know; fields that do not apply are left out. `ref` and
 //! `attempts` come from a host that resolves refs and falls back (host-stub), not from a bridge.
-//! The answers of the capabilities beyond chat ([`EmbeddingAnswer`]) are in the same words.
+//! The answers of the capabilities beyond chat ([`EmbeddingAnswer`], [`UsageAnswer`]) are in the
+//! same words.
 
 use std::borrow::Cow;
 
 use openclaw_provider_abi::{
     ProviderError,
-    documents::{ChatDone, EmbeddingResult, ToolCallDelta, Usage},
+    documents::{ChatDone, EmbeddingResult, ToolCallDelta, Usage, UsageReport},
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -199,6 +200,48 @@ impl From<EmbeddingResult> for EmbeddingAnswer {
             }),
             notices: result.notices,
             base_url: None,
+        }
+    }
+}
+
+/// An account's spend (`host-stub usage --json`, the bridge's `usage`): the plugin's
+/// `UsageReport` in this schema's words, with what the period costs beyond its credits.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageAnswer {
+    pub provider: String,
+    /// Unix seconds.
+    pub period_start: i64,
+    pub period_end: i64,
+    pub currency: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub included: Option<f64>,
+    /// What the period costs beyond its included credits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub billable: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl UsageAnswer {
+    pub fn new(provider: &str, report: UsageReport) -> Self {
+        Self {
+            provider: provider.to_owned(),
+            period_start: report.period_start,
+            period_end: report.period_end,
+            billable: report.billable(),
+            currency: report.currency,
+            used: report.used,
+            included: report.included,
+            limit: report.limit,
+            requests: report.requests,
+            notes: report.notes,
         }
     }
 }

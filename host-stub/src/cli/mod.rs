@@ -26,6 +26,7 @@ mod models;
 mod onboard;
 mod output;
 mod plugins;
+mod usage;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -78,6 +79,8 @@ pub enum Command {
     Chat(chat::ChatArgs),
     /// Turn texts into vectors with an embedding model (one per text).
     Embed(embed::EmbedArgs),
+    /// What the account spent this month, its credits and spending limit.
+    Usage(usage::UsageArgs),
     /// Set up a provider: store its key, make its default model yours.
     Onboard(onboard::OnboardArgs),
     /// Read and change the configuration file.
@@ -241,6 +244,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Auth(command) => auth::run(command, &options),
         Command::Chat(args) => chat::run_chat(args, &options),
         Command::Embed(args) => embed::run(args, &options),
+        Command::Usage(args) => usage::run(args, &options),
         Command::Onboard(args) => onboard::run(args, &options),
         Command::Config(command) => config::run(command, &options),
         Command::Completions { shell } => {

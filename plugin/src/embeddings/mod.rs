@@ -28,7 +28,7 @@ use self::{
     vectors::{Batch, Unusable},
 };
 use crate::{
-    environment, errors, http, mapping,
+    errors, http, mapping,
     outside_text::quote,
     retry::{self, Attempts, Notice, Outcome},
     runtime,
@@ -59,25 +59,7 @@ pub fn embed(
             ),
         )
     })?;
-    if let Some(switch) = environment::offline_switch() {
-        return Err(ProviderError::new(
-            ErrorCode::OFFLINE,
-            format!("{switch} is set, so nothing was sent"),
-        ));
-    }
-    let context = crate::oauth::fresh_context(context);
-    let token = context
-        .credential
-        .as_ref()
-        .map(|secret| secret.expose().to_owned())
-        .into_option()
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorCode::UNAUTHORIZED,
-                "embeddings need a Hugging Face token; none was given",
-            )
-        })?;
-    http::check_token(&token)?;
+    let (context, token) = http::call_token(context, "embedding texts")?;
     let settings = EmbeddingSettings::for_call(&context)?;
     let root = routes::router_root(&http::base_url(&context)?);
     let job = Job {

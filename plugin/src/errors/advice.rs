@@ -97,6 +97,14 @@ pub(super) fn classify(
                  {TOKEN_SETTINGS_URL} and onboard again with a working one."
             ),
         ),
+        403 if matches!(operation, Operation::AccountUsage) => plain(
+            ErrorCode::FORBIDDEN,
+            format!(
+                "the token lacks billing read permission{said}: a fine-grained token needs its \
+                 Billing \"read\" permission, which classic read tokens have. Edit the token \
+                 at {TOKEN_SETTINGS_URL}."
+            ),
+        ),
         403 => forbidden(message, &said, model, known, secret),
         402 => plain(
             ErrorCode::PAYMENT_REQUIRED,
@@ -213,6 +221,22 @@ fn forbidden(
             quote(known.bill_to.unwrap_or(&org), secret),
         );
         return (error(text), Some(Refusal::BillingRefused { org }));
+    }
+    if lower.contains("spending limit") || lower.contains("spend limit") {
+        return (
+            ProviderError::new(
+                ErrorCode::PAYMENT_REQUIRED,
+                format!(
+                    "the spending limit {} is reached{said}. Raise or remove the limit at \
+                     {BILLING_URL}, or wait for the next billing period.",
+                    match known.bill_to {
+                        Some(org) => format!("of organisation {} (billTo)", quote(org, secret)),
+                        None => "of your Hugging Face account".into(),
+                    }
+                ),
+            ),
+            None,
+        );
     }
     let permission_missing = message.trim().is_empty()
         || lower.contains("on behalf of user")
@@ -458,6 +482,42 @@ fn did_you_mean(similar: &[String], secret: Option<&str>) -> String {
 mod tests {
     use super::*;
     use crate::catalog::policy::tests::provider;
+
+    #[test]
+    fn a_403_reading_usage_names_the_billing_permission() {
+        let upstream = super::super::parse_error_body(br#"{"error":"Forbidden"}"#);
+        let (error, _) = classify(
+            403,
+            &upstream,
+            Operation::AccountUsage,
+            &Known::default(),
+            None,
+            None,
+        );
+        assert_eq!(error.code, ErrorCode::FORBIDDEN);
+        assert!(
+            error.message.contains("lacks billing read permission"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_403_for_a_reached_spending_limit_says_so_and_names_the_billed_org() {
+        let body = r#"{"error":"You have reached your spending limit for this month."}"#;
+        let known = Known {
+            bill_to: Some("acme"),
+            ..Known::default()
+        };
+        let (error, _) = chat(403, body, "a/b", &known);
+        assert_eq!(error.code, ErrorCode::PAYMENT_REQUIRED);
+        assert!(
+            error
+                .message
+                .contains("spending limit of organisation acme (billTo)"),
+            "{error}"
+        );
+        assert!(error.message.contains(BILLING_URL), "{error}");
+    }
 
     fn chat(
         status: u16,

@@ -30,8 +30,10 @@ pub struct UsageReport {
 }
 
 impl UsageReport {
-    /// What the period costs beyond its included credits.
+    /// What the period costs beyond its included credits (to the nano-unit, so a difference
+    /// of two amounts does not show float noise).
     pub fn billable(&self) -> Option<f64> {
-        Some((self.used? - self.included.unwrap_or(0.0)).max(0.0))
+        let beyond = (self.used? - self.included.unwrap_or(0.0)).max(0.0);
+        Some((beyond * 1e9).round() / 1e9)
     }
 }

@@ -1,0 +1,92 @@
+//! `host-stub usage [--provider ID]`: what the account spent this month through a provider
+//! that reports it — used, included credits, what is billable beyond them, the spending limit
+//! and the number of requests; with `--json`, the same as one object. Ctrl-C cancels the call.
+
+use std::sync::Arc;
+
+use clap::Args;
+use openclaw_provider_abi::{Cancellation, ErrorCode};
+use provider_host::event_lines::UsageAnswer;
+
+use super::{CliResult, Failure, open_host, output::print_json};
+use crate::{host::HostOptions, spend::account_usage};
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The provider whose account to read (default: the first loaded plugin that reports
+    /// spend).
+    #[arg(long, value_name = "ID")]
+    provider: Option<String>,
+}
+
+pub fn run(args: UsageArgs, options: &HostOptions) -> CliResult {
+    let host = open_host(options)?;
+    let cancel = Arc::new(Cancellation::new());
+    {
+        let cancel = cancel.clone();
+        ctrlc::set_handler(move || cancel.cancel())
+            .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
+    }
+    let (provider, report) =
+        account_usage(&host, args.provider.as_deref(), &cancel).map_err(|error| {
+            if error.code == ErrorCode::CANCELLED {
+                Failure::cancelled("reading the account's usage was cancelled")
+            } else {
+                Failure::new(error.to_string()).kind(error.code.to_string())
+            }
+        })?;
+    let answer = UsageAnswer::new(&provider, report);
+    if options.json {
+        return print_json(&answer);
+    }
+    print_report(&answer);
+    Ok(())
+}
+
+/// The report for a person: one figure per line, absent figures left out.
+fn print_report(answer: &UsageAnswer) {
+    say!(
+        "{}: {} to {} (UTC)",
+        answer.provider,
+        day(answer.period_start),
+        day(answer.period_end)
+    );
+    let money = |amount: f64| match answer.currency.as_str() {
+        "USD" => format!("${amount:.2}"),
+        other => format!("{amount:.2} {other}"),
+    };
+    let mut lines: Vec<(&str, String)> = Vec::new();
+    if let Some(used) = answer.used {
+        lines.push(("used", money(used)));
+    }
+    if let Some(included) = answer.included {
+        lines.push(("included credits", money(included)));
+    }
+    if let Some(billable) = answer.billable {
+        lines.push(("billable beyond credits", money(billable)));
+    }
+    match (answer.limit, answer.used) {
+        (Some(limit), Some(used)) if limit > 0.0 => lines.push((
+            "spending limit",
+            format!("{} ({:.0}% used)", money(limit), used / limit * 100.0),
+        )),
+        (Some(limit), _) => lines.push(("spending limit", money(limit))),
+        (None, _) => lines.push(("spending limit", "none set".into())),
+    }
+    if let Some(requests) = answer.requests {
+        lines.push(("requests", requests.to_string()));
+    }
+    for (label, value) in lines {
+        say!("  {label:<24}{value}");
+    }
+    for note in &answer.notes {
+        tell!("note: {note}");
+    }
+}
+
+/// `2026-12-01` for Unix seconds (UTC).
+fn day(seconds: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .map(|at| at.date().to_string())
+        .unwrap_or_else(|_| seconds.to_string())
+}
