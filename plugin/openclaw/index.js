@@ -2,7 +2,7 @@
 // API-key auth method and onboarding, catalog refresh, dynamic models, the hooks that warm a
 // connection ahead of a run, and the stream function — and has the Rust plugin beside it do the
 // work through one resident bridge (bridge-client.js; the protocol is docs/bridge-protocol.md).
-// Chats are translated by chat.js.
+// Chats are translated by chat.js, embeddings by embeddings.js, the account's spend by usage.js.
 //
 // What the configuration says about the provider goes to the bridge as it is: the plugin reads
 // its own settings, and the bridge shapes the base URL and the plugin's call from them. This
@@ -13,6 +13,7 @@
 import { residentBridge, readManifest } from "./bridge-client.js";
 import { createChatStream } from "./chat.js";
 import { embeddingAdapter } from "./embeddings.js";
+import { usageHooks } from "./usage.js";
 
 /**
  * The plugin's discovery deadline is `discovery.timeoutMs` (its own default when unset); the
@@ -249,6 +250,8 @@ export default {
         return undefined;
       },
       createStreamFn: (ctx) => createChatStream(bridge, { provider, label, settings: settingsFor(ctx), logger }),
+      // The account's spend, where the plugin reports it (the manifest's usageProviders).
+      ...(manifest.contracts?.usageProviders?.includes(provider) ? usageHooks({ bridge, provider, label, envVars, settingsFor, logger }) : {}),
     });
     // The capabilities beyond chat the plugin serves, where this OpenClaw takes them.
     const serves = new Set(manifest.native?.capabilities ?? []);

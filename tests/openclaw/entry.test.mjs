@@ -679,3 +679,35 @@ test("the request: images as data URLs, tool results, assistant tool calls", () 
   assert.equal(request.temperature, 0.2);
   assert.equal(request.tools[0].function.name, "look");
 });
+
+test("usage: the hooks find the key, ask the bridge and map its answer to OpenClaw's snapshot", async () => {
+  const answer = { provider: "huggingface", periodStart: 1, periodEnd: 2, currency: "USD", used: 2.5, included: 2, billable: 0.5, limit: 10, requests: 7 };
+  const dir = folder("usage", { ops: { usage: [done(answer)] } });
+  const { provider } = register(dir);
+  assert.deepEqual(manifest.contracts.usageProviders, ["huggingface"]);
+  const auth = await provider.resolveUsageAuth({ env: { HF_TOKEN: KEY }, resolveApiKeyFromConfigAndStore: ({ envDirect }) => envDirect.find(Boolean) });
+  assert.deepEqual(auth, { token: KEY });
+  const snapshot = await provider.fetchUsageSnapshot({ token: KEY, config: config(), timeoutMs: 5000 });
+  assert.deepEqual(snapshot.windows, [{ label: "Included credits", usedPercent: 100 }]);
+  assert.deepEqual(
+    snapshot.billing.map((b) => [b.type, b.amount ?? b.used, b.limit, b.unit]),
+    [["spend", 0.5, undefined, "USD"], ["budget", 2.5, 10, "USD"]],
+  );
+  assert.equal(snapshot.summary, "$2.50 used, $2.00 included, 7 requests");
+  const [request] = asked(dir, "usage");
+  assert.equal(request.credential, KEY);
+  assert.equal(request.settings.plugin.baseUrl, "http://127.0.0.1:9/v1");
+  assert.equal(await provider.resolveUsageAuth({ env: {}, resolveApiKeyFromConfigAndStore: () => undefined }), null);
+});
+
+test("usage: a refused billing read is one line in the snapshot, not a thrown error", async () => {
+  const refused = { type: "error", code: "forbidden", message: "the token lacks billing read permission …", httpStatus: 403 };
+  const dir = folder("usage-refused", { ops: { usage: [refused] } });
+  const { provider } = register(dir);
+  const snapshot = await provider.fetchUsageSnapshot({ token: KEY, config: config(), timeoutMs: 5000 });
+  assert.deepEqual(snapshot, { provider: "huggingface", displayName: "Hugging Face", windows: [], error: "token lacks billing read permission" });
+  // No answer within OpenClaw's deadline is "usage unavailable", not a hang or a throw.
+  const silent = register(folder("usage-silent", { ops: { usage: { lines: [], hang: true } } })).provider;
+  const unavailable = await within(silent.fetchUsageSnapshot({ token: KEY, config: config(), timeoutMs: 300 }), 10_000, "a usage read");
+  assert.equal(unavailable.error, "usage unavailable");
+});
