@@ -148,6 +148,21 @@ fn billing(whoami: &Value, org: &str, info: &AccountInfo) -> (Tristate, String) 
         )
     };
     let Some(membership) = membership else {
+        if looks_like_resource_group(org) && info.can_call_provider != Tristate::NO {
+            // The Hub documents a resource group's id as an X-HF-Bill-To value; whoami does not
+            // list resource groups, so membership cannot be checked here.
+            return (
+                Tristate::UNKNOWN,
+                format!(
+                    "billTo {shown_org} is not an organisation of {who}; it looks like a \
+                     resource group id, which the Hub's whoami answer cannot confirm. Checked: \
+                     {} may make calls to Inference Providers. Not checked: that {who} is a \
+                     member of that resource group (calls billed to it are refused with HTTP \
+                     403 if not)",
+                    token_of(info)
+                ),
+            );
+        }
         return refused(format!("{who} is not a member of it"));
     };
     if membership.get("canPay").and_then(Value::as_bool) == Some(false) {
@@ -186,6 +201,12 @@ fn billing(whoami: &Value, org: &str, info: &AccountInfo) -> (Tristate, String) 
             ),
         ),
     }
+}
+
+/// A resource group's id as the Hub writes it: 24 hexadecimal digits (no organisation name the
+/// Hub allows is only that, in practice).
+fn looks_like_resource_group(bill_to: &str) -> bool {
+    bill_to.len() == 24 && bill_to.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// "token "name" of account", or "the token of account".
@@ -416,6 +437,33 @@ mod tests {
             account_info(&json!({"name": "bob"})).can_call_provider,
             Tristate::UNKNOWN
         );
+    }
+
+    #[test]
+    fn a_resource_group_id_is_not_refused_and_the_message_says_what_was_not_checked() {
+        let group = "6612a3f5e1b2c3d4e5f60718";
+        let mut body = whoami("write", Value::Null);
+        body["orgs"] = json!([{"name": "acme", "canPay": true, "roleInOrg": "write"}]);
+        let bytes = serde_json::to_vec(&body).unwrap();
+        let info = account_from_body_for(&bytes, Some(group)).unwrap();
+        assert_eq!(info.can_call_provider, Tristate::UNKNOWN);
+        assert!(
+            info.message.contains("looks like a resource group id"),
+            "{}",
+            info.message
+        );
+        assert!(info.message.contains("Not checked"), "{}", info.message);
+        // A token that may not call Inference Providers at all is still refused.
+        let org_only = whoami(
+            "fineGrained",
+            json!({"scoped": [{"entity": {"type": "org"}, "permissions": ["inference.serverless.write"]}]}),
+        );
+        let bytes = serde_json::to_vec(&org_only).unwrap();
+        let refused = account_from_body_for(&bytes, Some(group)).unwrap();
+        assert_eq!(refused.can_call_provider, Tristate::NO);
+        // A name that is not an id is an organisation the account must belong to.
+        let outsider = account_from_body_for(&bytes, Some("not-hex-at-all-123456789")).unwrap();
+        assert_eq!(outsider.can_call_provider, Tristate::NO);
     }
 
     #[test]
