@@ -55,6 +55,9 @@ pub struct ChatSettings {
     /// Which capable upstream (`chat.capabilityRoutingPolicy`: `fastest`, the default, or
     /// `cheapest`).
     pub routing_policy: RoutingPolicy,
+    /// Ask again for the upstream that served a conversation before, when the host names it
+    /// (`chat.stickyUpstream`, default on).
+    pub sticky_upstream: bool,
     /// The model's upstreams as the host knows them, for this call.
     pub host_upstreams: Option<HostUpstreams>,
 }
@@ -155,6 +158,10 @@ impl ChatSettings {
                 Some("cheapest") => RoutingPolicy::Cheapest,
                 _ => RoutingPolicy::Fastest,
             },
+            sticky_upstream: chat
+                .and_then(|c| c.get("stickyUpstream"))
+                .and_then(Value::as_bool)
+                .unwrap_or(true),
             host_upstreams: config.upstreams.as_ref().and_then(HostUpstreams::read),
         })
     }

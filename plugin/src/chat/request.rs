@@ -21,7 +21,7 @@ use reqwest::Url;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::routing::{self, Needs, Pinned};
+use super::routing::{self, Needs, PinReason, Pinned};
 use crate::{environment, errors, http, oauth, refs, settings::ChatSettings, suggest};
 
 /// Everything needed to send (and resend) one chat request. Its `Debug` leaves the token out.
@@ -75,14 +75,35 @@ impl Prepared {
         body
     }
 
-    /// After `error`, whether the request goes once more without the pin capability routing
-    /// gave it: when the pinned upstream was refused as not available. Then the upstream is
-    /// remembered as such, the request unpinned, and the notice to show returned.
+    /// After `error` (with no output yet), whether the request goes once more without its pin:
+    /// a capability pin when the router refused the upstream as not available (remembered as
+    /// such), a session pin after any failure another upstream might not have. Then the
+    /// request is unpinned and the notice to show returned.
     pub fn unpin_after(&mut self, error: &ProviderError) -> Option<String> {
         let pinned = self.pinned.as_ref()?;
-        errors::refused_upstream(error)?;
-        routing::mark_unavailable(&self.base_url, &pinned.upstream);
-        let notice = routing::unpinned_notice(&pinned.upstream, &pinned.unpinned);
+        let notice = match pinned.reason {
+            PinReason::Capability => {
+                errors::refused_upstream(error)?;
+                routing::mark_unavailable(&self.base_url, &pinned.upstream);
+                routing::unpinned_notice(&pinned.upstream, &pinned.unpinned)
+            }
+            PinReason::Session => {
+                let everywhere = [
+                    ErrorCode::UNAUTHORIZED,
+                    ErrorCode::PAYMENT_REQUIRED,
+                    ErrorCode::CANCELLED,
+                    ErrorCode::OFFLINE,
+                ];
+                if everywhere.contains(&error.code) {
+                    return None;
+                }
+                format!(
+                    "{}, which served this conversation before, failed ({}); the router chose \
+                     again for {}",
+                    pinned.upstream, error.code, pinned.unpinned
+                )
+            }
+        };
         let unavailable = pinned.upstream.clone();
         self.model = pinned.unpinned.clone();
         self.upstreams.retain(|p| p.name.as_str() != unavailable);
@@ -303,8 +324,30 @@ pub fn prepare(
         pinned = Some(Pinned {
             upstream: upstream.name.to_string(),
             unpinned: model.clone(),
+            reason: PinReason::Capability,
         });
         model = format!("{}:{}", parsed.base, upstream.name);
+    }
+    // The upstream that served the conversation before, asked for again (its prompt cache),
+    // unless the ref routes on its own or capability routing pinned the request already.
+    if pinned.is_none()
+        && settings.sticky_upstream
+        && parsed.policy.is_none()
+        && let Some(upstream) = request
+            .session_upstream
+            .as_deref()
+            .filter(|name| is_upstream_name(name))
+    {
+        log::debug!(
+            "asking {upstream} again for {}: it served this conversation",
+            parsed.base
+        );
+        pinned = Some(Pinned {
+            upstream: upstream.to_owned(),
+            unpinned: model.clone(),
+            reason: PinReason::Session,
+        });
+        model = format!("{}:{upstream}", parsed.base);
     }
     Ok(Prepared {
         url,
@@ -320,6 +363,14 @@ pub fn prepare(
         login_token: checked.login,
         secret,
     })
+}
+
+/// An upstream's name as the router spells them (`together`, `fireworks-ai`, `hf-inference`).
+fn is_upstream_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 #[cfg(test)]
@@ -386,6 +437,63 @@ mod tests {
         let one_shot = prepare(&context(), request, false).unwrap();
         let body: Value = serde_json::from_slice(&one_shot.body()).unwrap();
         assert!(body.get("stream").is_none() && body.get("stream_options").is_none());
+    }
+
+    #[test]
+    fn the_upstream_that_served_the_conversation_is_asked_again_unless_the_ref_routes() {
+        let ask = |model: &str, upstream: &str, config: &str| {
+            let request = format!(
+                r#"{{"model":"{model}","messages":[{{"role":"user","content":"hi"}}],"session_upstream":"{upstream}"}}"#
+            );
+            let context = CallContext {
+                provider_config_json: config.into(),
+                ..context()
+            };
+            prepare(&context, &request, true).unwrap()
+        };
+        let sticky = ask("huggingface/zai-org/GLM-4.7", "together", "{}");
+        assert_eq!(sticky.model, "zai-org/GLM-4.7:together");
+        let body: Value = serde_json::from_slice(&sticky.body()).unwrap();
+        assert_eq!(body["model"], "zai-org/GLM-4.7:together");
+        assert!(body.get("session_upstream").is_none(), "{body}");
+        // A policy or an upstream in the ref is the user's choice, kept.
+        assert_eq!(
+            ask("zai-org/GLM-4.7:cheapest", "together", "{}").model,
+            "zai-org/GLM-4.7:cheapest"
+        );
+        assert_eq!(
+            ask("zai-org/GLM-4.7:novita", "together", "{}").model,
+            "zai-org/GLM-4.7:novita"
+        );
+        // Off by setting; a name that is no upstream's is ignored.
+        let off = r#"{"plugin":{"chat":{"stickyUpstream":false}}}"#;
+        assert_eq!(
+            ask("zai-org/GLM-4.7", "together", off).model,
+            "zai-org/GLM-4.7"
+        );
+        assert_eq!(
+            ask("zai-org/GLM-4.7", "to gether", "{}").model,
+            "zai-org/GLM-4.7"
+        );
+    }
+
+    #[test]
+    fn a_session_pin_falls_back_to_the_refs_routing_after_a_failure_another_upstream_may_not_have()
+    {
+        let request = r#"{"model":"zai-org/GLM-4.7","messages":[{"role":"user","content":"hi"}],"session_upstream":"together"}"#;
+        let mut prepared = prepare(&context(), request, true).unwrap();
+        let refused = ProviderError::new(ErrorCode::UNAUTHORIZED, "no");
+        assert_eq!(prepared.unpin_after(&refused), None);
+        assert_eq!(prepared.model, "zai-org/GLM-4.7:together");
+        let failed = ProviderError::new(ErrorCode::UPSTREAM, "503");
+        let notice = prepared.unpin_after(&failed).expect("unpinned");
+        assert!(
+            notice.contains("together, which served this conversation before"),
+            "{notice}"
+        );
+        assert_eq!(prepared.model, "zai-org/GLM-4.7");
+        // Once only.
+        assert_eq!(prepared.unpin_after(&failed), None);
     }
 
     #[test]

@@ -85,6 +85,19 @@ pub struct Pinned {
     pub upstream: String,
     /// The model id to send when that upstream is refused.
     pub unpinned: String,
+    /// Why it was pinned.
+    pub reason: PinReason,
+}
+
+/// Why a request was pinned to an upstream, which decides when the pin is dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PinReason {
+    /// Capability routing: not every upstream has what the request needs. Dropped only when
+    /// the router refuses the upstream as unavailable.
+    Capability,
+    /// The upstream served the conversation before (its prompt cache). Dropped after any
+    /// failure before output that another upstream might not have.
+    Session,
 }
 
 /// The model's upstreams for `base` (a model id without a policy) at the router `base_url`,

@@ -34,6 +34,13 @@ pub struct ChatRequest {
     /// `none`, `low`, `medium`, `high` …
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reasoning_effort: Option<String>,
+    /// The upstream that served this conversation's earlier turns, as their answers named it
+    /// (`serving_provider`), for a host that keeps conversations: a plugin that routes may ask
+    /// that upstream again, so its prompt cache keeps hitting, as long as the model ref names
+    /// no routing of its own — and falls back to the ref's routing when it fails before any
+    /// output. Plugins that do not route ignore it. (1.2)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_upstream: Option<String>,
     /// Other OpenAI-compatible fields, passed through unchanged.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
