@@ -242,7 +242,30 @@ class ChatEvents {
  * OpenClaw's stream function, served by the resident bridge. `provider` is the provider id,
  * `label` its name in error messages, `settings` the request's `settings`.
  */
+/** Conversations remembered for sticky routing; past this many the least recent is forgotten. */
+const MAX_SESSIONS = 512;
+
+/**
+ * The upstream that last served each conversation's model (by OpenClaw's `sessionId`), shared by
+ * every stream function of one bridge: the next turn names it as `session_upstream`, and the
+ * plugin asks it again so its prompt cache keeps hitting (`chat.stickyUpstream`).
+ */
+function sessionUpstreams(bridge) {
+  bridge.sessionUpstreams ??= new Map();
+  const sessions = bridge.sessionUpstreams;
+  return {
+    get: (key) => (key === undefined ? undefined : sessions.get(key)),
+    remember(key, upstream) {
+      if (key === undefined || typeof upstream !== "string" || !upstream) return;
+      sessions.delete(key);
+      sessions.set(key, upstream);
+      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value);
+    },
+  };
+}
+
 export function createChatStream(bridge, { provider, label, settings, logger }) {
+  const sessions = sessionUpstreams(bridge);
   return async (model, context, options) => {
     const { createAssistantMessageEventStream } = await loadLlmSdk();
     const stream = createAssistantMessageEventStream();
@@ -266,10 +289,16 @@ export function createChatStream(bridge, { provider, label, settings, logger }) 
       events.fail(new BridgeError("invalid_request", `cannot build the request: ${error?.message ?? error}`));
       return stream;
     }
+    const session = typeof options?.sessionId === "string" && options.sessionId ? `${options.sessionId}\n${model.id}` : undefined;
+    const upstream = sessions.get(session);
+    if (upstream) request.session_upstream = upstream;
     const fields = { settings, request };
     if (options?.apiKey) fields.credential = options.apiKey;
     bridge.request("chat", fields, { signal, timeoutMs: CHAT_TIMEOUT_MS, onLine: (line) => events.line(line) }).then(
-      (result) => events.done(result),
+      (result) => {
+        sessions.remember(session, result?.servingProvider);
+        events.done(result);
+      },
       (error) => events.fail(error, signal?.aborted === true),
     );
     return stream;

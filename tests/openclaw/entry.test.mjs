@@ -711,3 +711,14 @@ test("usage: a refused billing read is one line in the snapshot, not a thrown er
   const unavailable = await within(silent.fetchUsageSnapshot({ token: KEY, config: config(), timeoutMs: 300 }), 10_000, "a usage read");
   assert.equal(unavailable.error, "usage unavailable");
 });
+
+test("a conversation's next turn names the upstream that served it; another conversation's does not", async () => {
+  const dir = folder("sticky", { ops: { chat: [{ type: "text", delta: "hi" }, done({ servingProvider: "together", finishReason: "stop" })] } });
+  const { provider } = register(dir);
+  await chat(provider, { sessionId: "s-1" });
+  await chat(provider, { sessionId: "s-1" });
+  await chat(provider, { sessionId: "s-2" });
+  await chat(provider, {});
+  const sent = asked(dir, "chat").map((m) => m.request.session_upstream);
+  assert.deepEqual(sent, [undefined, "together", undefined, undefined]);
+});
