@@ -38,6 +38,8 @@ pub struct ChatOptions {
     pub tools: Option<Vec<serde_json::Value>>,
     /// The response format (OpenAI's shape), passed through.
     pub response_format: Option<serde_json::Value>,
+    /// The upstream that last served each model ref in this conversation (`--session`).
+    pub session_upstreams: std::collections::BTreeMap<String, String>,
 }
 
 /// Where the events of a chat go as they arrive.
@@ -290,6 +292,7 @@ fn try_model(
         messages,
         tools: options.tools.clone(),
         response_format: options.response_format.clone(),
+        session_upstream: options.session_upstreams.get(&model_ref).cloned(),
         ..ChatRequest::default()
     };
     let request_json = serde_json::to_string(&request)

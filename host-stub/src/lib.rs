@@ -10,6 +10,7 @@
 
 mod catalog;
 mod chat;
+mod chat_sessions;
 pub mod cli;
 pub mod config;
 mod credential_stores;

@@ -21,6 +21,7 @@ use provider_host::{
 use super::{CliResult, Failure, open_host};
 use crate::{
     chat::{Attempt, ChatFailure, ChatOptions, ChatSink, run},
+    chat_sessions::ChatSession,
     host::HostOptions,
 };
 
@@ -42,6 +43,10 @@ pub struct ChatArgs {
     /// The response format: a JSON object in OpenAI's shape (`{"type":"json_object"}`).
     #[arg(long, value_name = "JSON", value_parser = json_value)]
     pub response_format: Option<serde_json::Value>,
+    /// A conversation to continue across runs: its turns ask again for the upstream that
+    /// served its model before (so its prompt cache keeps hitting), when the plugin routes.
+    #[arg(long, value_name = "NAME")]
+    pub session: Option<String>,
     /// The prompt (words are joined with spaces); read from stdin when absent or `-`.
     #[arg(value_name = "PROMPT")]
     pub prompt: Vec<String>,
@@ -60,6 +65,10 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
         ctrlc::set_handler(move || cancel.cancel())
             .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
     }
+    let mut session = match &args.session {
+        Some(name) => Some(ChatSession::open(&host.paths, name).map_err(Failure::usage)?),
+        None => None,
+    };
     let chat_options = ChatOptions {
         model: args.model.clone(),
         system: args.system.clone(),
@@ -71,6 +80,10 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
             None => None,
         },
         response_format: args.response_format.clone(),
+        session_upstreams: session
+            .as_ref()
+            .map(|session| session.upstreams().clone())
+            .unwrap_or_default(),
     };
     let mut text_sink;
     let mut json_sink;
@@ -83,6 +96,11 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
     };
     match run(&host, &chat_options, sink, &cancel) {
         Ok(outcome) => {
+            if let (Some(session), Some(serving)) = (&mut session, &outcome.done.serving_provider)
+                && let Err(err) = session.remember(&outcome.model, serving)
+            {
+                tell!("cannot remember the session's upstream: {err}");
+            }
             if options.json {
                 emit(&EventLine::Done(DoneLine {
                     result: ChatSummary::from(&outcome.done),
