@@ -5,6 +5,7 @@
 // events. A stream function never throws: every failure ends the stream as an error message.
 
 import { BridgeError } from "./bridge-client.js";
+import { thinkingLevels } from "./thinking.js";
 
 /**
  * The host's backstop for one chat. The plugin enforces its own deadlines (`chat.timeoutMs`,
@@ -204,15 +205,24 @@ class ChatEvents {
     }
     const usage = result.usage;
     if (usage) {
-      const cost = this.model.cost ?? {};
       const u = this.message.usage;
-      u.input = usage.promptTokens ?? 0;
+      // OpenClaw counts cached prompt tokens apart from the rest of the input.
+      u.cacheRead = Math.min(usage.cachedTokens ?? 0, usage.promptTokens ?? 0);
+      u.input = (usage.promptTokens ?? 0) - u.cacheRead;
       u.output = usage.completionTokens ?? 0;
-      u.cacheRead = usage.cachedTokens ?? 0;
-      u.totalTokens = usage.totalTokens ?? u.input + u.output;
-      u.cost.input = (u.input * (cost.input ?? 0)) / 1e6;
-      u.cost.output = (u.output * (cost.output ?? 0)) / 1e6;
-      u.cost.cacheRead = (u.cacheRead * (cost.cacheRead ?? 0)) / 1e6;
+      u.totalTokens = usage.totalTokens ?? u.input + u.cacheRead + u.output;
+      if (result.cost) {
+        // The plugin priced the turn at the serving upstream's prices (one input price,
+        // cached tokens included): that is what the bill says.
+        u.cost.input = result.cost.input ?? 0;
+        u.cost.output = result.cost.output ?? 0;
+        u.cost.cacheRead = 0;
+      } else {
+        const price = this.model.cost ?? {};
+        u.cost.input = (u.input * (price.input ?? 0)) / 1e6;
+        u.cost.output = (u.output * (price.output ?? 0)) / 1e6;
+        u.cost.cacheRead = (u.cacheRead * (price.cacheRead ?? 0)) / 1e6;
+      }
       u.cost.total = u.cost.input + u.cost.output + u.cost.cacheRead;
     }
     if (result.model) this.message.responseModel = result.model;
@@ -238,10 +248,6 @@ class ChatEvents {
   }
 }
 
-/**
- * OpenClaw's stream function, served by the resident bridge. `provider` is the provider id,
- * `label` its name in error messages, `settings` the request's `settings`.
- */
 /** Conversations remembered for sticky routing; past this many the least recent is forgotten. */
 const MAX_SESSIONS = 512;
 
@@ -264,8 +270,13 @@ function sessionUpstreams(bridge) {
   };
 }
 
+/**
+ * OpenClaw's stream function, served by the resident bridge. `provider` is the provider id,
+ * `label` its name in error messages, `settings` the request's `settings`.
+ */
 export function createChatStream(bridge, { provider, label, settings, logger }) {
   const sessions = sessionUpstreams(bridge);
+  const thinking = thinkingLevels(bridge);
   return async (model, context, options) => {
     const { createAssistantMessageEventStream } = await loadLlmSdk();
     const stream = createAssistantMessageEventStream();
@@ -292,6 +303,8 @@ export function createChatStream(bridge, { provider, label, settings, logger }) 
     const session = typeof options?.sessionId === "string" && options.sessionId ? `${options.sessionId}\n${model.id}` : undefined;
     const upstream = sessions.get(session);
     if (upstream) request.session_upstream = upstream;
+    const effort = thinking.effortFor(options?.reasoning);
+    if (effort) request.reasoning_effort = effort;
     const fields = { settings, request };
     if (options?.apiKey) fields.credential = options.apiKey;
     bridge.request("chat", fields, { signal, timeoutMs: CHAT_TIMEOUT_MS, onLine: (line) => events.line(line) }).then(
@@ -299,7 +312,10 @@ export function createChatStream(bridge, { provider, label, settings, logger }) 
         sessions.remember(session, result?.servingProvider);
         events.done(result);
       },
-      (error) => events.fail(error, signal?.aborted === true),
+      (error) => {
+        thinking.learn(model.id, effort, error);
+        events.fail(error, signal?.aborted === true);
+      },
     );
     return stream;
   };

@@ -13,6 +13,7 @@
 import { residentBridge, readManifest } from "./bridge-client.js";
 import { createChatStream } from "./chat.js";
 import { embeddingAdapter } from "./embeddings.js";
+import { thinkingLevels } from "./thinking.js";
 import { usageHooks } from "./usage.js";
 
 /**
@@ -105,6 +106,7 @@ export default {
     const choice = (manifest.providerAuthChoices ?? []).find((c) => c.provider === provider) ?? {};
     const envVars = manifest.setup?.providers?.find((p) => p.id === provider)?.envVars ?? [];
     const cache = modelCache(bridge, manifest, provider);
+    const thinking = thinkingLevels(bridge);
     const { rows } = cache;
     const settingsFor = (ctx) => {
       if (ctx?.config) bridge.configure(ctx.config.plugins?.entries?.[provider]?.config);
@@ -250,6 +252,12 @@ export default {
         return undefined;
       },
       createStreamFn: (ctx) => createChatStream(bridge, { provider, label, settings: settingsFor(ctx), logger }),
+      // The levels a model takes: none but off for a model that does not reason, else the
+      // router's efforts less those the model refused in this process (thinking.js).
+      resolveThinkingProfile: (ctx) => {
+        const reasoning = ctx.reasoning ?? rowFor(rows, ctx.modelId, modelDefaults).reasoning ?? false;
+        return thinking.profile(ctx.modelId, reasoning);
+      },
       // The account's spend, where the plugin reports it (the manifest's usageProviders).
       ...(manifest.contracts?.usageProviders?.includes(provider) ? usageHooks({ bridge, provider, label, envVars, settingsFor, logger }) : {}),
     });

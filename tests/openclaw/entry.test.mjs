@@ -722,3 +722,29 @@ test("a conversation's next turn names the upstream that served it; another conv
   const sent = asked(dir, "chat").map((m) => m.request.session_upstream);
   assert.deepEqual(sent, [undefined, "together", undefined, undefined]);
 });
+
+test("thinking: a reasoning model is offered the router's efforts, a refused one is learned, the level becomes reasoning_effort", async () => {
+  const refusal = { type: "error", code: "invalid_request", message: "the request was refused", httpStatus: 400, details: { param: "reasoning_effort" } };
+  const dir = folder("thinking", { ops: { chat: [refusal] } });
+  const { provider } = register(dir);
+  const ids = (profile) => profile.levels.map((level) => level.id);
+  assert.deepEqual(ids(provider.resolveThinkingProfile({ provider: "huggingface", modelId: model.id, reasoning: true })), ["off", "low", "medium", "high", "xhigh", "max"]);
+  assert.deepEqual(ids(provider.resolveThinkingProfile({ provider: "huggingface", modelId: "org/plain", reasoning: false })), ["off"]);
+  await chat(provider, { reasoning: "xhigh" });
+  await chat(provider, { reasoning: "off" });
+  assert.deepEqual(asked(dir, "chat").map((m) => m.request.reasoning_effort), ["xhigh", undefined]);
+  // Refused once: not offered again for that model, still offered for others.
+  assert.deepEqual(ids(provider.resolveThinkingProfile({ provider: "huggingface", modelId: model.id, reasoning: true })), ["off", "low", "medium", "high", "max"]);
+  assert.ok(ids(provider.resolveThinkingProfile({ provider: "huggingface", modelId: "org/other", reasoning: true })).includes("xhigh"));
+});
+
+test("cost: the plugin's price at the serving upstream is what OpenClaw records; cached tokens are counted once", async () => {
+  const priced = done({ servingProvider: "together", finishReason: "stop", usage: { promptTokens: 1000, completionTokens: 100, totalTokens: 1100, cachedTokens: 400 }, cost: { upstream: "together", currency: "USD", input: 0.003, output: 0.0007, total: 0.0037 } });
+  const dir = folder("cost", { ops: { chat: [priced] } });
+  const { provider } = register(dir);
+  const { message } = await chat(provider);
+  assert.equal(message.usage.input, 600);
+  assert.equal(message.usage.cacheRead, 400);
+  assert.equal(message.usage.totalTokens, 1100);
+  assert.ok(Math.abs(message.usage.cost.total - 0.0037) < 1e-12, JSON.stringify(message.usage.cost));
+});

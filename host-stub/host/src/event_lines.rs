@@ -104,6 +104,19 @@ pub struct ChatSummary {
     /// The tool calls assembled from the stream, in index order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCallSummary>,
+    /// What the turn cost at the serving upstream's prices, when the plugin knows them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<CostSummary>,
+}
+
+/// A turn's cost: `{upstream, currency, input, output, total}`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CostSummary {
+    pub upstream: String,
+    pub currency: String,
+    pub input: f64,
+    pub output: f64,
+    pub total: f64,
 }
 
 /// Token usage.
@@ -155,6 +168,13 @@ impl From<&ChatDone> for ChatSummary {
                     arguments: call.function.arguments.clone(),
                 })
                 .collect(),
+            cost: done.cost.as_ref().map(|cost| CostSummary {
+                upstream: cost.upstream.clone(),
+                currency: cost.currency.clone(),
+                input: cost.input,
+                output: cost.output,
+                total: cost.total,
+            }),
         }
     }
 }
@@ -340,6 +360,13 @@ mod tests {
                     arguments: "{}".into(),
                 },
             }],
+            cost: Some(openclaw_provider_abi::documents::TurnCost {
+                upstream: "together".into(),
+                currency: "USD".into(),
+                input: 0.5,
+                output: 0.25,
+                total: 0.75,
+            }),
         };
         let event = ChatEvent::Done(done);
         let mut out = Vec::new();
@@ -349,6 +376,8 @@ mod tests {
         assert_eq!(line["result"]["servingProvider"], "together");
         assert_eq!(line["result"]["usage"]["cachedTokens"], 1);
         assert_eq!(line["result"]["toolCalls"][0]["name"], "f");
+        assert_eq!(line["result"]["cost"]["total"], 0.75);
+        assert_eq!(line["result"]["cost"]["upstream"], "together");
         let error = ProviderError::new(openclaw_provider_abi::ErrorCode::RATE_LIMITED, "slow")
             .with_status(429)
             .with_retry_after_ms(5)

@@ -120,6 +120,12 @@ pub fn run_chat(args: ChatArgs, options: &HostOptions) -> CliResult {
                     )),
                     None => summary.push_str(" · usage not reported"),
                 }
+                if let Some(cost) = &done.cost {
+                    summary.push_str(&format!(
+                        " · {:.6} {} at {}'s prices",
+                        cost.total, cost.currency, cost.upstream
+                    ));
+                }
                 if let Some(reason) = &done.finish_reason {
                     summary.push_str(&format!(" · finish: {reason}"));
                 }

@@ -12,6 +12,7 @@
 
 pub mod chunk;
 pub mod content;
+pub mod cost;
 pub mod error_value;
 pub mod normalize;
 pub mod request;
@@ -41,7 +42,12 @@ pub fn chat(context: &CallContext, request_json: &str) -> Result<String, Provide
     for notice in &prepared.notices {
         log::info!("{notice}");
     }
-    let result = runtime::block_on(one_shot(&mut prepared))??;
+    let mut result = runtime::block_on(one_shot(&mut prepared))??;
+    result.cost = cost::turn_cost(
+        &prepared.upstreams,
+        result.serving_provider.as_deref(),
+        result.usage.as_ref(),
+    );
     serde_json::to_string(&result)
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
 }

@@ -283,6 +283,7 @@ impl StreamState {
             finish_reason: self.finish_reason.clone(),
             usage: self.usage,
             tool_calls: self.assembled_tool_calls(),
+            cost: None,
         }
     }
 
@@ -394,6 +395,7 @@ pub fn one_shot(
         tool_calls,
         finish_reason: message.finish_reason.map(Cow::into_owned),
         usage: chunk.usage.map(|usage| usage.to_usage()),
+        cost: None,
     })
 }
 

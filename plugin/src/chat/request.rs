@@ -15,7 +15,7 @@
 
 use openclaw_provider_abi::{
     CallContext, ErrorCode, ModelProvider, ProviderError, Secret,
-    documents::{ChatRequest, Message},
+    documents::{ChatDone, ChatRequest, Message},
 };
 use reqwest::Url;
 use serde::Serialize;
@@ -109,6 +109,16 @@ impl Prepared {
         self.upstreams.retain(|p| p.name.as_str() != unavailable);
         self.pinned = None;
         Some(notice)
+    }
+
+    /// `done` with what the turn cost at the serving upstream's prices, when they are known.
+    pub fn priced(&self, mut done: ChatDone) -> ChatDone {
+        done.cost = super::cost::turn_cost(
+            &self.upstreams,
+            done.serving_provider.as_deref(),
+            done.usage.as_ref(),
+        );
+        done
     }
 
     /// What this request knows for advice in an error with this status.

@@ -251,7 +251,8 @@ async fn attempt(prepared: &Prepared, sender: &mpsc::Sender<Vec<Item>>, until: I
                     content: state.produced_content,
                 };
             }
-            let summary = state.finish(&prepared.model, serving.as_deref(), &mut batch);
+            let summary =
+                prepared.priced(state.finish(&prepared.model, serving.as_deref(), &mut batch));
             batch.push(StreamEvent::json(
                 EventKind::DONE,
                 serde_json::to_string(&summary).unwrap_or_default(),
@@ -327,7 +328,7 @@ async fn whole_answer(
             name.as_str(),
         ));
     }
-    let done = normalize::completion_events(result, &mut batch);
+    let done = prepared.priced(normalize::completion_events(result, &mut batch));
     batch.push(StreamEvent::json(
         EventKind::DONE,
         serde_json::to_string(&done).unwrap_or_default(),

@@ -161,6 +161,23 @@ pub struct ChatDone {
     /// The tool calls assembled from the stream's deltas, in index order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tool_calls: Vec<ToolCall>,
+    /// What the turn cost at the prices of the upstream that served it, when the plugin knows
+    /// them; a host then records this rather than a price per model. (1.2)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<TurnCost>,
+}
+
+/// What one turn cost, at one upstream's list prices.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+pub struct TurnCost {
+    /// The upstream whose prices were applied.
+    pub upstream: String,
+    /// `USD`.
+    pub currency: String,
+    /// The prompt's tokens (cached ones included: upstreams publish one input price).
+    pub input: f64,
+    pub output: f64,
+    pub total: f64,
 }
 
 /// The result of a one-shot `chat`: the same facts a stream delivers, in one piece.
@@ -183,6 +200,9 @@ pub struct ChatResult {
     pub finish_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// As [`ChatDone::cost`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<TurnCost>,
 }
 
 impl ChatResult {
@@ -194,6 +214,7 @@ impl ChatResult {
             finish_reason: self.finish_reason,
             usage: self.usage,
             tool_calls: self.tool_calls,
+            cost: self.cost,
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod usage;
 
 pub use chat::{
     ChatDone, ChatRequest, ChatResult, Content, ContentPart, FunctionCall, Message, ToolCall,
-    ToolCallDelta, Usage,
+    ToolCallDelta, TurnCost, Usage,
 };
 pub use config::{ModelUpstreams, ProviderConfig, UpstreamFacts, UpstreamPricing};
 pub use embeddings::{EmbeddingRequest, EmbeddingResult, EmbeddingUsage};
