@@ -226,6 +226,8 @@ class ChatEvents {
       u.cost.total = u.cost.input + u.cost.output + u.cost.cacheRead;
     }
     if (result.model) this.message.responseModel = result.model;
+    // Kept with the message in OpenClaw's transcript: the next turn asks this upstream again.
+    if (result.servingProvider) this.message.servingProvider = result.servingProvider;
     const reason = result.finishReason;
     this.message.stopReason = this.calls.size > 0 || reason === "tool_calls" ? "toolUse" : reason === "length" ? "length" : "stop";
     this.finished = true;
@@ -248,26 +250,20 @@ class ChatEvents {
   }
 }
 
-/** Conversations remembered for sticky routing; past this many the least recent is forgotten. */
-const MAX_SESSIONS = 512;
-
 /**
- * The upstream that last served each conversation's model (by OpenClaw's `sessionId`), shared by
- * every stream function of one bridge: the next turn names it as `session_upstream`, and the
- * plugin asks it again so its prompt cache keeps hitting (`chat.stickyUpstream`).
+ * The upstream that served this conversation's last answer from `model`: our assistant messages
+ * carry it (`servingProvider`), and OpenClaw keeps them in the transcript it hands back on the
+ * next turn — in this process or another — so the conversation itself remembers. The next turn
+ * names it as `session_upstream`, and the plugin asks it again so its prompt cache keeps hitting
+ * (`chat.stickyUpstream`).
  */
-function sessionUpstreams(bridge) {
-  bridge.sessionUpstreams ??= new Map();
-  const sessions = bridge.sessionUpstreams;
-  return {
-    get: (key) => (key === undefined ? undefined : sessions.get(key)),
-    remember(key, upstream) {
-      if (key === undefined || typeof upstream !== "string" || !upstream) return;
-      sessions.delete(key);
-      sessions.set(key, upstream);
-      if (sessions.size > MAX_SESSIONS) sessions.delete(sessions.keys().next().value);
-    },
-  };
+function conversationUpstream(messages, provider, model) {
+  for (let i = (messages?.length ?? 0) - 1; i >= 0; i--) {
+    const message = messages[i];
+    if (message?.role !== "assistant" || message.provider !== provider || message.model !== model.id) continue;
+    return typeof message.servingProvider === "string" && message.servingProvider ? message.servingProvider : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -275,7 +271,6 @@ function sessionUpstreams(bridge) {
  * `label` its name in error messages, `settings` the request's `settings`.
  */
 export function createChatStream(bridge, { provider, label, settings, logger }) {
-  const sessions = sessionUpstreams(bridge);
   const thinking = thinkingLevels(bridge);
   return async (model, context, options) => {
     const { createAssistantMessageEventStream } = await loadLlmSdk();
@@ -300,22 +295,19 @@ export function createChatStream(bridge, { provider, label, settings, logger }) 
       events.fail(new BridgeError("invalid_request", `cannot build the request: ${error?.message ?? error}`));
       return stream;
     }
-    const session = typeof options?.sessionId === "string" && options.sessionId ? `${options.sessionId}\n${model.id}` : undefined;
-    const upstream = sessions.get(session);
+    const upstream = conversationUpstream(context?.messages, provider, model);
     if (upstream) request.session_upstream = upstream;
     const effort = thinking.effortFor(options?.reasoning);
     if (effort) request.reasoning_effort = effort;
     const fields = { settings, request };
     if (options?.apiKey) fields.credential = options.apiKey;
-    bridge.request("chat", fields, { signal, timeoutMs: CHAT_TIMEOUT_MS, onLine: (line) => events.line(line) }).then(
-      (result) => {
-        sessions.remember(session, result?.servingProvider);
-        events.done(result);
-      },
-      (error) => {
-        thinking.learn(model.id, effort, error);
-        events.fail(error, signal?.aborted === true);
-      },
+    const onLine = (line) => {
+      if (line?.type === "notice") thinking.learn(model.id, line);
+      events.line(line);
+    };
+    bridge.request("chat", fields, { signal, timeoutMs: CHAT_TIMEOUT_MS, onLine }).then(
+      (result) => events.done(result),
+      (error) => events.fail(error, signal?.aborted === true),
     );
     return stream;
   };

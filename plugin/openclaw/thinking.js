@@ -2,8 +2,9 @@
 // (`resolveThinkingProfile`) and what a chosen level asks of the router (`reasoning_effort`).
 // The router takes `low`, `medium`, `high`, `xhigh` and `max` for reasoning models (and not
 // `minimal`, which the plugin sends as `low`); `off` asks for nothing, leaving the model's own
-// default. A level a model refuses (a 400 naming `reasoning_effort`) is learned once, and not
-// offered for that model again while the process runs.
+// default. A level a model refuses is learned once — the plugin then answers without it and says
+// so in a notice (`details.dropped`) — and not offered for that model again while the process
+// runs.
 
 /** The efforts the router takes, in rank order. */
 export const EFFORTS = ["low", "medium", "high", "xhigh", "max"];
@@ -30,11 +31,11 @@ export function thinkingLevels(bridge) {
     effortFor(level) {
       return level === "minimal" || EFFORTS.includes(level) ? level : undefined;
     },
-    /** After a failed chat that asked for `effort`: learns a refusal of it. */
-    learn(modelId, effort, error) {
-      if (!effort || error?.code !== "invalid_request") return;
-      const named = `${error.details?.param ?? ""} ${error.message ?? ""}`;
-      if (!named.includes("reasoning_effort")) return;
+    /** From a chat's notice line: learns the refusal of a level the plugin dropped. */
+    learn(modelId, notice) {
+      if (notice?.details?.dropped !== "reasoning_effort") return;
+      const effort = String(notice.details.value ?? "");
+      if (!effort) return;
       const gone = refused.get(modelId) ?? new Set();
       gone.add(effort === "minimal" ? "low" : effort);
       refused.delete(modelId);

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::outside_text::quote;
 
-pub use self::advice::{Refusal, refused_upstream};
+pub use self::advice::{Refusal, refused_params_of, refused_upstream};
 
 /// Where token permissions are edited.
 pub const TOKEN_SETTINGS_URL: &str = "https://huggingface.co/settings/tokens";

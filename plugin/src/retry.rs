@@ -54,7 +54,8 @@ pub enum Outcome<T> {
 pub struct Notice {
     /// For a person: `retrying in 0.5 s after upstream (HTTP 503): … (retry 1 of 2)`.
     pub text: String,
-    /// For a program: `{"retry","of","delayMs","code","httpStatus"}`; empty for an adjustment.
+    /// For a program: `{"retry","of","delayMs","code","httpStatus"}` for a retry; for an
+    /// adjustment, what changed (`{"dropped":"reasoning_effort","value":"high"}`) or nothing.
     pub details: Value,
 }
 
@@ -68,7 +69,7 @@ pub trait Attempts {
     /// After a failure with no output, whether the operation changes itself and goes again at
     /// once — not a retry, and not counted (a pinned upstream refused: once more without the
     /// pin). Returns what to tell the caller.
-    fn adjust(&mut self, _error: &ProviderError) -> Option<String> {
+    fn adjust(&mut self, _error: &ProviderError) -> Option<Notice> {
         None
     }
 
@@ -95,11 +96,8 @@ pub async fn run<A: Attempts>(
             Ok(Outcome::Failed(error)) => error,
             Err(_) => return Err(operation.deadline_passed()),
         };
-        let notice = if let Some(text) = operation.adjust(&error) {
-            Notice {
-                text,
-                details: Value::Null,
-            }
+        let notice = if let Some(notice) = operation.adjust(&error) {
+            notice
         } else {
             let Some(wait) = decide(&error, retries, until, policy) else {
                 return Err(error);
@@ -320,10 +318,13 @@ mod tests {
             }
         }
 
-        fn adjust(&mut self, error: &ProviderError) -> Option<String> {
+        fn adjust(&mut self, error: &ProviderError) -> Option<Notice> {
             (error.code == ErrorCode::MODEL_NOT_SUPPORTED && !self.adjusted).then(|| {
                 self.adjusted = true;
-                "unpinned".to_owned()
+                Notice {
+                    text: "unpinned".to_owned(),
+                    details: Value::Null,
+                }
             })
         }
 

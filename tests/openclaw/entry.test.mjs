@@ -712,20 +712,28 @@ test("usage: a refused billing read is one line in the snapshot, not a thrown er
   assert.equal(unavailable.error, "usage unavailable");
 });
 
-test("a conversation's next turn names the upstream that served it; another conversation's does not", async () => {
+test("a conversation's next turn names the upstream that served its last answer from the model", async () => {
   const dir = folder("sticky", { ops: { chat: [{ type: "text", delta: "hi" }, done({ servingProvider: "together", finishReason: "stop" })] } });
   const { provider } = register(dir);
-  await chat(provider, { sessionId: "s-1" });
-  await chat(provider, { sessionId: "s-1" });
-  await chat(provider, { sessionId: "s-2" });
-  await chat(provider, {});
+  const first = await chat(provider);
+  assert.equal(first.message.servingProvider, "together");
+  const history = (earlier) => ({ ...context, messages: [...context.messages, earlier, { role: "user", content: "more", timestamp: 2 }] });
+  const streamFn = provider.createStreamFn({ config: config(), provider: "huggingface", modelId: model.id, model });
+  const run = async (ctx) => {
+    const stream = await streamFn(model, ctx, { apiKey: KEY });
+    for await (const _ of stream);
+  };
+  await run(history(first.message));
+  // An answer from another model, or another provider, says nothing about this one.
+  await run(history({ ...first.message, model: "org/other" }));
+  await run(history({ ...first.message, provider: "openrouter" }));
   const sent = asked(dir, "chat").map((m) => m.request.session_upstream);
   assert.deepEqual(sent, [undefined, "together", undefined, undefined]);
 });
 
-test("thinking: a reasoning model is offered the router's efforts, a refused one is learned, the level becomes reasoning_effort", async () => {
-  const refusal = { type: "error", code: "invalid_request", message: "the request was refused", httpStatus: 400, details: { param: "reasoning_effort" } };
-  const dir = folder("thinking", { ops: { chat: [refusal] } });
+test("thinking: a reasoning model is offered the router's efforts, the level becomes reasoning_effort, one the plugin had to drop is not offered again", async () => {
+  const dropped = { type: "notice", message: "the upstream does not take reasoning_effort \"xhigh\"; sent again without it", details: { dropped: "reasoning_effort", value: "xhigh" } };
+  const dir = folder("thinking", { ops: { chat: [dropped, { type: "text", delta: "hi" }, done({ finishReason: "stop" })] } });
   const { provider } = register(dir);
   const ids = (profile) => profile.levels.map((level) => level.id);
   assert.deepEqual(ids(provider.resolveThinkingProfile({ provider: "huggingface", modelId: model.id, reasoning: true })), ["off", "low", "medium", "high", "xhigh", "max"]);

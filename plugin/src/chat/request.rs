@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::routing::{self, Needs, PinReason, Pinned};
-use crate::{environment, errors, http, oauth, refs, settings::ChatSettings, suggest};
+use crate::{
+    environment, errors, http, oauth, refs, retry::Notice, settings::ChatSettings, suggest,
+};
 
 /// Everything needed to send (and resend) one chat request. Its `Debug` leaves the token out.
 pub struct Prepared {
@@ -46,6 +48,8 @@ pub struct Prepared {
     pub pinned: Option<Pinned>,
     /// The token is a `hf auth login` token.
     pub login_token: bool,
+    /// The `reasoning_effort` sent, while it is.
+    pub effort: Option<String>,
     secret: String,
 }
 
@@ -73,6 +77,41 @@ impl Prepared {
         body.extend_from_slice(model.as_bytes());
         body.extend_from_slice(&self.body_tail);
         body
+    }
+
+    /// After `error` (with no output yet), whether the request goes again at once, changed:
+    /// without its pin ([`Prepared::unpin_after`]), else without a `reasoning_effort` the
+    /// upstream refused (OpenClaw sends its thinking level as one on every turn; a model that
+    /// does not take it still answers). The notice says what changed.
+    pub fn adjust_after(&mut self, error: &ProviderError) -> Option<Notice> {
+        if let Some(text) = self.unpin_after(error) {
+            return Some(Notice {
+                text,
+                details: Value::Null,
+            });
+        }
+        let effort = self.effort.clone()?;
+        if !errors::refused_params_of(error)
+            .iter()
+            .any(|p| p == "reasoning_effort")
+        {
+            return None;
+        }
+        let mut body: Value = serde_json::from_slice(&self.body()).ok()?;
+        body.as_object_mut()?.remove("reasoning_effort");
+        self.body_tail = serde_json::to_vec(&body)
+            .ok()?
+            .strip_prefix(
+                format!("{{\"model\":{}", serde_json::to_string(&self.model).ok()?).as_bytes(),
+            )?
+            .to_vec();
+        self.effort = None;
+        Some(Notice {
+            text: format!(
+                "the upstream does not take reasoning_effort \"{effort}\"; sent again without it"
+            ),
+            details: serde_json::json!({"dropped": "reasoning_effort", "value": effort}),
+        })
     }
 
     /// After `error` (with no output yet), whether the request goes once more without its pin:
@@ -371,6 +410,7 @@ pub fn prepare(
         upstreams,
         pinned,
         login_token: checked.login,
+        effort,
         secret,
     })
 }
@@ -504,6 +544,42 @@ mod tests {
         assert_eq!(prepared.model, "zai-org/GLM-4.7");
         // Once only.
         assert_eq!(prepared.unpin_after(&failed), None);
+    }
+
+    #[test]
+    fn a_refused_reasoning_effort_is_dropped_and_the_request_goes_again_once() {
+        let request = r#"{"model":"zai-org/GLM-4.7","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"high","temperature":0.5}"#;
+        let mut prepared = prepare(&context(), request, true).unwrap();
+        let refusal = errors::from_response(
+            400,
+            &reqwest::header::HeaderMap::new(),
+            br#"{"error":{"message":"The following parameters are not supported: reasoning_effort","type":"UNSUPPORTED_OPENAI_PARAMS"}}"#,
+            errors::Operation::Chat { model: "zai-org/GLM-4.7" },
+            None,
+        );
+        let notice = prepared.adjust_after(&refusal).expect("adjusted");
+        assert_eq!(notice.details["dropped"], "reasoning_effort");
+        assert_eq!(notice.details["value"], "high");
+        let body: Value = serde_json::from_slice(&prepared.body()).unwrap();
+        assert!(body.get("reasoning_effort").is_none(), "{body}");
+        assert_eq!(body["temperature"], 0.5);
+        assert!(
+            String::from_utf8(prepared.body())
+                .unwrap()
+                .starts_with(r#"{"model":"zai-org/GLM-4.7","#)
+        );
+        // Nothing left to drop: the next refusal fails the request.
+        assert!(prepared.adjust_after(&refusal).is_none());
+        // Another refusal is not this one.
+        let mut other = prepare(&context(), request, true).unwrap();
+        let tools = errors::from_response(
+            400,
+            &reqwest::header::HeaderMap::new(),
+            br#"{"error":{"message":"The following parameters are not supported: tools","type":"UNSUPPORTED_OPENAI_PARAMS"}}"#,
+            errors::Operation::Chat { model: "zai-org/GLM-4.7" },
+            None,
+        );
+        assert!(other.adjust_after(&tools).is_none());
     }
 
     #[test]

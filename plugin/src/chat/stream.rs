@@ -105,8 +105,8 @@ impl retry::Attempts for Streaming<'_> {
         }
     }
 
-    fn adjust(&mut self, error: &ProviderError) -> Option<String> {
-        self.prepared.unpin_after(error)
+    fn adjust(&mut self, error: &ProviderError) -> Option<retry::Notice> {
+        self.prepared.adjust_after(error)
     }
 
     async fn announce(&mut self, notice: retry::Notice) -> bool {

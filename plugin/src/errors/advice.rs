@@ -55,6 +55,24 @@ pub fn refused_upstream(error: &ProviderError) -> Option<String> {
         .flatten()
 }
 
+/// The parameters an error says the upstream does not take, if that is what it says.
+pub fn refused_params_of(error: &ProviderError) -> Vec<String> {
+    let Ok(details) = serde_json::from_str::<Value>(error.details_json.as_str()) else {
+        return Vec::new();
+    };
+    if details.get("refusal").and_then(Value::as_str) != Some("unsupported_params") {
+        return Vec::new();
+    }
+    details
+        .get("params")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .split(',')
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .collect()
+}
+
 /// The code and message for a status and what the service said, and the refusal it amounts to.
 pub(super) fn classify(
     status: u16,
