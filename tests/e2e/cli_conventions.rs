@@ -1,38 +1,12 @@
 //! host-stub behaves like an OpenClaw command-line tool: `OPENCLAW_HOME` places the state
-//! directory; OpenClaw's onboarding flags are accepted; a key in the provider block
-//! (`models.providers.huggingface.apiKey`, a literal or `${VAR}`) is used in OpenClaw's order;
-//! `--json` answers every command with JSON, failures included; colour only on a terminal and
-//! never with `NO_COLOR`; shell completions; plugin settings checked against the manifest's
-//! schema; `plugins install` installs a complete folder.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! directory; OpenClaw's onboarding flags are accepted; `--json` answers every command with
+//! JSON, failures included; colour only on a terminal and never with `NO_COLOR`; shell
+//! completions; plugin settings checked against the manifest's schema.
 
-use openclaw_e2e::{MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, stage_hf};
-use serde_json::{Value, json};
+use openclaw_e2e::{SENTINEL_TOKEN, Sandbox, stage_hf};
+use serde_json::Value;
 
-const MODELS: &str = "/v1/models";
-
-fn sandbox() -> Sandbox {
-    let sandbox = Sandbox::new();
-    stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
-    sandbox
-}
-
-fn no_leak(run: &Run) -> &Run {
-    assert!(
-        !run.all_output().contains(SENTINEL_TOKEN),
-        "the token leaked:\n{run}"
-    );
-    run
-}
-
-/// The bearer token of the last model-list request.
-fn bearer(router: &MockRouter) -> String {
-    router
-        .requests_to(MODELS)
-        .last()
-        .and_then(|r| r.header("authorization").map(str::to_owned))
-        .unwrap_or_default()
-}
+use crate::support::{installed_hf, no_leak, openclaw_onboarding, str_of};
 
 #[test]
 fn openclaw_home_places_the_state_directory() {
@@ -65,19 +39,8 @@ fn openclaw_home_places_the_state_directory() {
 
 #[test]
 fn openclaws_onboarding_command_works_here() {
-    let sandbox = sandbox();
-    let run = sandbox.run([
-        "onboard",
-        "--non-interactive",
-        "--accept-risk",
-        "--skip-health",
-        "--mode",
-        "local",
-        "--auth-choice",
-        "huggingface-api-key",
-        "--huggingface-api-key",
-        SENTINEL_TOKEN,
-    ]);
+    let sandbox = installed_hf();
+    let run = sandbox.run(openclaw_onboarding(SENTINEL_TOKEN));
     assert_eq!(no_leak(&run).code, Some(0), "{run}");
     assert!(sandbox.profile_store().is_file());
     assert!(
@@ -87,69 +50,15 @@ fn openclaws_onboarding_command_works_here() {
 }
 
 #[test]
-fn a_key_in_the_provider_block_is_used_in_openclaws_order() {
-    let router = MockRouter::start();
-    router.on(
-        "GET",
-        MODELS,
-        Reply::json(200, openclaw_e2e::models_body(2)),
-    );
-    let mut sandbox = sandbox();
-    let list = |sandbox: &Sandbox| {
-        let run = sandbox.run(["models", "list", "--refresh", "--json"]);
-        assert_eq!(no_leak(&run).code, Some(0), "{run}");
-    };
-    // A literal key, with nothing else around.
-    sandbox.write_config(&json!({"models": {"providers": {"huggingface": {
-        "baseUrl": router.base_url(), "apiKey": SENTINEL_TOKEN}}}}));
-    list(&sandbox);
-    assert_eq!(bearer(&router), format!("Bearer {SENTINEL_TOKEN}"));
-    // `${VAR}` names a variable.
-    sandbox.set_env("MY_ROUTER_KEY", "hf_fromTheReferencedVar00");
-    sandbox.write_config(&json!({"models": {"providers": {"huggingface": {
-        "baseUrl": router.base_url(), "apiKey": "${MY_ROUTER_KEY}"}}}}));
-    list(&sandbox);
-    assert_eq!(bearer(&router), "Bearer hf_fromTheReferencedVar00");
-    // The environment comes before it, as in OpenClaw…
-    sandbox.set_env("HF_TOKEN", "hf_environmentWinsHere000");
-    list(&sandbox);
-    assert_eq!(bearer(&router), "Bearer hf_environmentWinsHere000");
-    // …unless the block says `auth: "api-key"`.
-    sandbox.write_config(&json!({"models": {"providers": {"huggingface": {
-        "baseUrl": router.base_url(), "apiKey": "${MY_ROUTER_KEY}", "auth": "api-key"}}}}));
-    list(&sandbox);
-    assert_eq!(bearer(&router), "Bearer hf_fromTheReferencedVar00");
-    let status = sandbox.run(["auth", "status"]);
-    assert!(
-        status
-            .stdout
-            .contains("from config models.providers.huggingface.apiKey (env: MY_ROUTER_KEY)"),
-        "{status}"
-    );
-    // The key never reaches the plugin's settings.
-    assert!(
-        !router
-            .requests()
-            .iter()
-            .any(|r| String::from_utf8_lossy(&r.body).contains("fromTheReferencedVar")),
-    );
-}
-
-#[test]
 fn json_answers_every_command_failures_included() {
-    let sandbox = sandbox();
+    let sandbox = installed_hf();
     // A failure, as JSON on stdout, with the exit code kept.
     let missing = sandbox.run(["--json", "config", "get", "nothing.here"]);
     assert_eq!(missing.code, Some(1), "{missing}");
     let error: Value = serde_json::from_str(missing.stdout.trim()).unwrap();
     assert_eq!(error["ok"], false);
     assert_eq!(error["error"]["code"], "failed");
-    assert!(
-        error["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("is not set")
-    );
+    assert!(str_of(&error["error"]["message"]).contains("is not set"));
     // A bad command line too.
     let usage = sandbox.run(["models", "set", "--json"]);
     assert_eq!(usage.code, Some(2), "{usage}");
@@ -195,7 +104,7 @@ fn json_answers_every_command_failures_included() {
 
 #[test]
 fn colour_only_on_a_terminal_and_never_with_no_color() {
-    let sandbox = sandbox();
+    let sandbox = installed_hf();
     // Piped: log lines carry no colour codes.
     let run = sandbox.run(["-vv", "plugins", "list"]);
     assert_eq!(run.code, Some(0), "{run}");
@@ -227,7 +136,7 @@ fn colour_only_on_a_terminal_and_never_with_no_color() {
 
 #[test]
 fn completions_are_printed_for_a_shell() {
-    let sandbox = sandbox();
+    let sandbox = installed_hf();
     for shell in ["bash", "zsh", "fish"] {
         let run = sandbox.run(["completions", shell]);
         assert_eq!(run.code, Some(0), "{run}");
@@ -239,7 +148,7 @@ fn completions_are_printed_for_a_shell() {
 
 #[test]
 fn plugin_settings_are_checked_against_the_manifests_schema() {
-    let sandbox = sandbox();
+    let sandbox = installed_hf();
     let set = sandbox.run([
         "config",
         "set",
@@ -271,26 +180,5 @@ fn plugin_settings_are_checked_against_the_manifests_schema() {
         list.stderr
             .contains("maxRetries: \"4\" should be of type integer"),
         "{list}"
-    );
-}
-
-#[test]
-fn plugins_install_installs_a_complete_folder() {
-    let sandbox = Sandbox::new();
-    let folder = sandbox.root().join("build/huggingface");
-    stage_hf(&folder);
-    std::fs::copy(
-        &openclaw_e2e::artifacts().bridge,
-        folder.join("openclaw-provider-bridge"),
-    )
-    .unwrap();
-    let run = sandbox.run(["plugins", "install", folder.to_str().unwrap()]);
-    assert_eq!(run.code, Some(0), "{run}");
-    let installed = sandbox.state_dir().join("extensions/huggingface");
-    assert!(installed.join("openclaw-provider-bridge").is_file());
-    assert!(
-        run.stdout
-            .contains("openclaw plugins install --force --accept-capabilities"),
-        "{run}"
     );
 }

@@ -1,150 +1,39 @@
-//! The fault matrix: one test per way the network or the service can fail, each driving the real
-//! plugin through the ABI (host-stub's loader, in process; the panic row uses the echo test
-//! provider, which panics on request) for both operations that talk to the router — a streamed
-//! chat and a catalog refresh — and asserting the typed outcome, that what
-//! arrived before the fault is intact, and that the token appears in no error. The README's
-//! "Fault matrix" table lists the same rows.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The fault matrix ([docs/security.md](../../../docs/security.md#fault-matrix)): one test per
+//! way the network or the service can fail, each driving the real plugin through the ABI
+//! (host-stub's loader, in process; the panic row uses the echo test provider, which panics on
+//! request) for both operations that talk to the router — a streamed chat and a catalog refresh
+//! — and asserting the typed outcome, that what arrived before the fault is intact, and that the
+//! token appears in no error.
 
-use std::{
-    sync::OnceLock,
-    time::{Duration, Instant, SystemTime},
-};
+use std::time::{Duration, Instant, SystemTime};
 
-use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, chat_chunks, models_body,
-    stage_echo, stage_hf,
-};
-use openclaw_provider_abi::{
-    CallContext, Catalog, CatalogRequest, DiscoveryMode, ErrorCode, EventKind, ProviderError,
-    abi_stable::std_types::RResult,
-};
-use provider_host::{plugin::LoadedPlugin, registry::LoadReport};
+use openclaw_e2e::{MockRouter, Reply, SENTINEL_TOKEN, StreamEnd, chat_chunks, models_body};
+use openclaw_provider_abi::{Catalog, ErrorCode, ProviderError};
 use serde_json::{Value, json};
 
-const CHAT: &str = "/v1/chat/completions";
-const MODELS: &str = "/v1/models";
+use crate::support::{
+    CHAT, MODELS, chat_request, chat_router,
+    in_process::{Outcome, catalog_request, context, list_models, plugin, stream_chat},
+    serve_models,
+};
+
 const ANSWER: &str = "one two three four five six seven eight nine ten";
 
-/// The plugins, loaded once per test process (libraries are never unloaded).
-fn loaded() -> &'static LoadReport {
-    static REPORT: OnceLock<LoadReport> = OnceLock::new();
-    REPORT.get_or_init(|| {
-        let sandbox = Box::leak(Box::new(Sandbox::new()));
-        stage_hf(&sandbox.plugins_dir().join("huggingface"));
-        stage_echo(&sandbox.plugins_dir().join("echo"));
-        sandbox.load_plugins()
-    })
-}
-
-fn plugin(id: &str) -> &'static LoadedPlugin {
-    loaded().registry.get(id).expect("plugin loaded")
-}
-
-/// A call context for `base_url` with chat settings (no retries unless given).
-fn context(base_url: &str, chat: Value) -> CallContext {
-    let mut settings = json!({"maxRetries": 0});
-    if let (Some(settings), Some(chat)) = (settings.as_object_mut(), chat.as_object()) {
-        settings.extend(chat.clone());
-    }
-    CallContext {
-        provider_config_json: json!({"plugin": {"chat": settings}}).to_string().into(),
-        ..call_context(base_url)
-    }
-}
-
-/// What a streamed chat delivered before it ended.
-#[derive(Debug)]
-struct Outcome {
-    text: String,
-    done: bool,
-    error: Option<ProviderError>,
-    took: Duration,
-}
-
-impl Outcome {
-    fn code(&self) -> ErrorCode {
-        self.error
-            .as_ref()
-            .unwrap_or_else(|| panic!("expected an error, got {self:?}"))
-            .code
-    }
-}
-
+/// A streamed chat of "go" through the Hugging Face plugin against `base_url`, with `settings`.
 fn chat(base_url: &str, settings: Value) -> Outcome {
-    chat_with(
+    stream_chat(
         plugin("huggingface"),
-        "huggingface/a/b",
-        "go",
-        base_url,
-        settings,
+        &context(base_url, settings),
+        &chat_request("huggingface/a/b", "go"),
     )
 }
 
-fn chat_with(
-    plugin: &LoadedPlugin,
-    model: &str,
-    prompt: &str,
-    base_url: &str,
-    settings: Value,
-) -> Outcome {
-    let started = Instant::now();
-    let request =
-        json!({"model": model, "messages": [{"role": "user", "content": prompt}]}).to_string();
-    let mut outcome = Outcome {
-        text: String::new(),
-        done: false,
-        error: None,
-        took: Duration::ZERO,
-    };
-    match plugin.chat_stream(&context(base_url, settings), &request) {
-        Err(error) => outcome.error = Some(error),
-        Ok(mut stream) => 'pull: loop {
-            match stream.next_events(64, 30_000) {
-                RResult::ROk(events) => {
-                    for event in events.iter() {
-                        match event.kind {
-                            EventKind::TEXT_DELTA => outcome.text.push_str(&event.text),
-                            EventKind::DONE => {
-                                outcome.done = true;
-                                break 'pull;
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                RResult::RErr(error) => {
-                    outcome.error = Some(error);
-                    break;
-                }
-            }
-        },
-    }
-    outcome.took = started.elapsed();
-    if let Some(error) = &outcome.error {
-        assert!(
-            !error.message.contains(SENTINEL_TOKEN) && !error.details_json.contains(SENTINEL_TOKEN),
-            "the token leaked into an error: {error}"
-        );
-    }
-    outcome
-}
-
+/// A catalog refresh against `base_url` with a body cap and an overall deadline (0: the
+/// plugin's own).
 fn catalog(base_url: &str, max_body_bytes: u64, overall_ms: u64) -> Result<Catalog, ProviderError> {
     let mut context = context(base_url, json!({}));
     context.timeouts.overall_ms = overall_ms;
-    let result = plugin("huggingface").list_models(&CatalogRequest {
-        context,
-        mode: DiscoveryMode::STRICT,
-        max_body_bytes,
-    });
-    if let Err(error) = &result {
-        assert!(
-            !error.message.contains(SENTINEL_TOKEN) && !error.details_json.contains(SENTINEL_TOKEN),
-            "the token leaked: {error}"
-        );
-    }
-    result
+    list_models(context, max_body_bytes)
 }
 
 fn answer_stream(gap: Duration, end: StreamEnd, upto: usize) -> Reply {
@@ -203,14 +92,9 @@ fn reset_before_headers() {
 
 #[test]
 fn reset_mid_body() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        answer_stream(Duration::ZERO, StreamEnd::Reset, 5),
-    );
+    let router = chat_router(answer_stream(Duration::ZERO, StreamEnd::Reset, 5));
     let chat = chat(&router.base_url(), json!({}));
-    assert!(!chat.done);
+    assert!(chat.done.is_none());
     assert_prefix(&chat.text);
     assert!(!chat.text.is_empty(), "the words before the reset arrive");
     assert_eq!(chat.code(), ErrorCode::NETWORK, "{chat:?}");
@@ -250,12 +134,7 @@ fn stall_before_headers() {
 
 #[test]
 fn stall_mid_stream() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        answer_stream(Duration::ZERO, StreamEnd::Stall, 4),
-    );
+    let router = chat_router(answer_stream(Duration::ZERO, StreamEnd::Stall, 4));
     let chat = chat(&router.base_url(), json!({"idleTimeoutMs": 300}));
     assert_eq!(chat.code(), ErrorCode::TIMEOUT, "{chat:?}");
     assert_prefix(&chat.text);
@@ -266,14 +145,13 @@ fn stall_mid_stream() {
 
 #[test]
 fn slow_drip_under_the_idle_timeout_succeeds() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        answer_stream(Duration::from_millis(120), StreamEnd::Close, usize::MAX),
-    );
+    let router = chat_router(answer_stream(
+        Duration::from_millis(120),
+        StreamEnd::Close,
+        usize::MAX,
+    ));
     let chat = chat(&router.base_url(), json!({"idleTimeoutMs": 600}));
-    assert!(chat.done && chat.error.is_none(), "{chat:?}");
+    assert!(chat.done.is_some() && chat.error.is_none(), "{chat:?}");
     assert_eq!(chat.text, ANSWER);
     assert!(
         chat.took > Duration::from_millis(600),
@@ -285,7 +163,7 @@ fn slow_drip_under_the_idle_timeout_succeeds() {
 #[test]
 fn oversized_body() {
     let router = MockRouter::start();
-    router.on("GET", MODELS, Reply::json(200, models_body(130)));
+    serve_models(&router, 130);
     let error = catalog(&router.base_url(), 4096, 0).unwrap_err();
     assert_eq!(error.code, ErrorCode::INVALID_RESPONSE, "{error}");
     assert!(
@@ -315,7 +193,7 @@ fn invalid_utf8() {
     stream.extend_from_slice(b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"end\"},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
     router.on("POST", CHAT, Reply::sse_bytes("together", &stream, 7));
     let chat = chat(&router.base_url(), json!({}));
-    assert!(chat.done, "{chat:?}");
+    assert!(chat.done.is_some(), "{chat:?}");
     assert_eq!(chat.text, "ok \u{FFFD}\u{FFFD} end");
     // A model list that is not UTF-8 is not JSON: refused, nothing half-read is kept.
     router.on(
@@ -339,9 +217,7 @@ fn invalid_utf8() {
             b"{\"choices\":[{\"message\":{\"content\":\"\xff\"}}]}".to_vec(),
         ),
     );
-    let request =
-        json!({"model": "huggingface/a/b", "messages": [{"role": "user", "content": "go"}]})
-            .to_string();
+    let request = chat_request("huggingface/a/b", "go");
     let error = plugin("huggingface")
         .chat(&context(&router.base_url(), json!({})), &request)
         .unwrap_err();
@@ -388,12 +264,8 @@ fn every_http_error_status() {
 
 #[test]
 fn rate_limited_with_retry_after_in_seconds_and_as_a_date() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", "7"),
-    );
+    let router =
+        chat_router(Reply::json(429, r#"{"error":"slow down"}"#).with_header("retry-after", "7"));
     let error = chat(&router.base_url(), json!({})).error.unwrap();
     assert_eq!(error.code, ErrorCode::RATE_LIMITED);
     assert_eq!(error.retry_after_ms.into_option(), Some(7000));
@@ -428,7 +300,7 @@ fn rate_limited_with_retry_after_in_seconds_and_as_a_date() {
         answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
     );
     let retried = chat(&router.base_url(), json!({"maxRetries": 1}));
-    assert!(retried.done, "{retried:?}");
+    assert!(retried.done.is_some(), "{retried:?}");
     assert!(
         retried.took >= Duration::from_millis(950),
         "{:?}",
@@ -447,7 +319,7 @@ fn redirect_to_another_host() {
             answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
         )
         .on("GET", MODELS, Reply::json(200, models_body(3)));
-    let target = format!("{}/v1/chat/completions", elsewhere.origin());
+    let target = format!("{}{CHAT}", elsewhere.origin());
     router
         .on(
             "POST",
@@ -458,7 +330,7 @@ fn redirect_to_another_host() {
             "GET",
             MODELS,
             Reply::json(302, "{}")
-                .with_header("location", &format!("{}/v1/models", elsewhere.origin())),
+                .with_header("location", &format!("{}{MODELS}", elsewhere.origin())),
         );
     let chat = chat(&router.base_url(), json!({}));
     assert!(chat.error.is_some(), "{chat:?}");
@@ -482,13 +354,8 @@ fn plain_http_where_https_is_expected() {
         );
     }
     // Explicit loopback: allowed (every other test here relies on it).
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX),
-    );
-    assert!(chat(&router.base_url(), json!({})).done);
+    let router = chat_router(answer_stream(Duration::ZERO, StreamEnd::Close, usize::MAX));
+    assert!(chat(&router.base_url(), json!({})).done.is_some());
 }
 
 #[test]
@@ -496,38 +363,23 @@ fn a_plugin_panic() {
     // The echo test provider panics when the prompt asks it to: while starting the chat, or
     // inside the stream's next_event.
     let echo = plugin("echo");
-    let at_start = chat_with(
-        echo,
-        "echo/echo-1",
-        "please panic",
-        "http://127.0.0.1:1/v1",
-        json!({}),
-    );
+    let echo_chat = |prompt: &str| {
+        stream_chat(
+            echo,
+            &context("http://127.0.0.1:1/v1", json!({})),
+            &chat_request("echo/echo-1", prompt),
+        )
+    };
+    let at_start = echo_chat("please panic");
     assert_eq!(at_start.code(), ErrorCode::INTERNAL, "{at_start:?}");
-    let mid_stream = chat_with(
-        echo,
-        "echo/echo-1",
-        "stream-panic",
-        "http://127.0.0.1:1/v1",
-        json!({}),
-    );
+    let mid_stream = echo_chat("stream-panic");
     assert_eq!(mid_stream.code(), ErrorCode::INTERNAL, "{mid_stream:?}");
     // The host and the plugin carry on.
-    let again = chat_with(
-        echo,
-        "echo/echo-1",
-        "hello",
-        "http://127.0.0.1:1/v1",
-        json!({}),
-    );
-    assert!(again.done, "{again:?}");
+    let again = echo_chat("hello");
+    assert!(again.done.is_some(), "{again:?}");
     assert_eq!(again.text, "echo: hello");
     // A panic during a catalog refresh (the echo provider's is triggered by its base URL).
-    let request = |base_url: &str| CatalogRequest {
-        context: context(base_url, json!({})),
-        mode: DiscoveryMode::STRICT,
-        max_body_bytes: 0,
-    };
+    let request = |base_url: &str| catalog_request(context(base_url, json!({})), 0);
     let error = echo
         .list_models(&request("http://127.0.0.1:1/panic"))
         .unwrap_err();

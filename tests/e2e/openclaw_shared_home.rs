@@ -4,37 +4,22 @@
 //! a key onboarded with `openclaw onboard` (in OpenClaw's SQLite store) serves `host-stub chat`
 //! without a second onboarding and is never printed; a locked or broken store is skipped with
 //! its reason; and host-stub's own onboarding leaves OpenClaw able to use its key.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
-    path::Path,
+    path::{Path, PathBuf},
     process::Command,
     time::{Duration, Instant},
 };
 
-use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, artifacts, openclaw::Home, stage_hf,
-};
+use openclaw_e2e::{Run, SENTINEL_TOKEN, artifacts, openclaw::Home, stage_hf};
 use serde_json::Value;
 
-const CHAT: &str = "/v1/chat/completions";
+use crate::support::{CHAT, chat_router, no_leak, openclaw_onboarding, stream_of, with};
 
 /// A home onboarded by real OpenClaw with the sentinel token, with one more setting of its own.
 fn onboarded_home() -> Home {
     let home = Home::new();
-    let onboard = home.run([
-        "onboard",
-        "--non-interactive",
-        "--accept-risk",
-        "--skip-health",
-        "--mode",
-        "local",
-        "--auth-choice",
-        "huggingface-api-key",
-        "--huggingface-api-key",
-        SENTINEL_TOKEN,
-        "--json",
-    ]);
+    let onboard = home.run(with(openclaw_onboarding(SENTINEL_TOKEN), &["--json"]));
     assert_eq!(onboard.code, Some(0), "{onboard}");
     let set = home.run(["config", "set", "gateway.mode", "local"]);
     assert_eq!(set.code, Some(0), "{set}");
@@ -57,17 +42,17 @@ fn host_stub(home: &Home, plugins: &Path, extra_env: &[(&str, &str)], args: &[&s
     for (name, value) in extra_env {
         command.env(name, value);
     }
-    let output = command.output().unwrap();
-    let run = Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
-    assert!(
-        !run.all_output().contains(SENTINEL_TOKEN),
-        "the token leaked:\n{run}"
-    );
+    let run = Run::from_output(&command.output().unwrap());
+    no_leak(&run);
     run
+}
+
+/// Our plugin in a plugins directory of its own, which lasts as long as the directory returned.
+fn our_plugins() -> (tempfile::TempDir, PathBuf) {
+    let scratch = tempfile::tempdir().unwrap();
+    let plugins = scratch.path().join("plugins");
+    stage_hf(&plugins.join("huggingface"));
+    (scratch, plugins)
 }
 
 /// Every object's keys, in order, by path: what "key order intact" compares.
@@ -94,9 +79,7 @@ fn key_order(value: &Value, path: &str, out: &mut Vec<String>) {
 #[test]
 fn openclaws_configuration_keeps_its_order_and_keys_through_config_set() {
     let home = onboarded_home();
-    let scratch = tempfile::tempdir().unwrap();
-    let plugins = scratch.path().join("plugins");
-    stage_hf(&plugins.join("huggingface"));
+    let (_scratch, plugins) = our_plugins();
     let file = home.state_dir().join("openclaw.json");
     let before_text = std::fs::read_to_string(&file).unwrap();
     let before: Value = serde_json::from_str(&before_text).unwrap();
@@ -146,21 +129,9 @@ fn openclaws_configuration_keeps_its_order_and_keys_through_config_set() {
 
 #[test]
 fn a_key_onboarded_with_openclaw_serves_host_stub() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words(
-            "together",
-            "from the store",
-            Duration::ZERO,
-            StreamEnd::Close,
-        ),
-    );
+    let router = chat_router(stream_of("from the store", "together"));
     let home = onboarded_home();
-    let scratch = tempfile::tempdir().unwrap();
-    let plugins = scratch.path().join("plugins");
-    stage_hf(&plugins.join("huggingface"));
+    let (_scratch, plugins) = our_plugins();
     let base = router.base_url();
     let env = [];
     let set = host_stub(
@@ -206,32 +177,17 @@ fn a_key_onboarded_with_openclaw_serves_host_stub() {
 
 #[test]
 fn host_stubs_onboarding_leaves_openclaw_able_to_use_its_key() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words("together", "still works", Duration::ZERO, StreamEnd::Close),
-    );
+    let router = chat_router(stream_of("still works", "together"));
     let home = onboarded_home();
-    let scratch = tempfile::tempdir().unwrap();
-    let plugins = scratch.path().join("plugins");
-    stage_hf(&plugins.join("huggingface"));
+    let (_scratch, plugins) = our_plugins();
     let onboard = host_stub(
         &home,
         &plugins,
         &[],
-        &[
-            "onboard",
-            "--non-interactive",
-            "--accept-risk",
-            "--skip-health",
-            "--mode",
-            "local",
-            "--auth-choice",
-            "huggingface-api-key",
-            "--huggingface-api-key",
-            "hf_anotherFakeKeyForHostStub0",
-        ],
+        &openclaw_onboarding("hf_anotherFakeKeyForHostStub0")
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
     );
     assert_eq!(onboard.code, Some(0), "{onboard}");
     // OpenClaw's own model call still finds its key (a file in agents/main/agent would make
@@ -266,9 +222,7 @@ fn host_stubs_onboarding_leaves_openclaw_able_to_use_its_key() {
 #[test]
 fn a_locked_or_broken_openclaw_store_is_skipped_with_its_reason() {
     let home = onboarded_home();
-    let scratch = tempfile::tempdir().unwrap();
-    let plugins = scratch.path().join("plugins");
-    stage_hf(&plugins.join("huggingface"));
+    let (_scratch, plugins) = our_plugins();
     let database = home.state_dir().join("state/openclaw.sqlite");
 
     // Held by a writer, as OpenClaw holds it while it writes.

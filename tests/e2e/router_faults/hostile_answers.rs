@@ -6,73 +6,31 @@
 //! that what arrived before it is intact, that no message carries a raw control character, and
 //! that the token appears nowhere. Where memory is the point, `host-stub chat` runs as a child
 //! and its peak RSS is measured.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     path::Path,
-    sync::OnceLock,
     time::{Duration, Instant},
 };
 
-use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, Sandbox, StreamEnd, call_context, measure,
-    mock_router::hostile, stage_hf,
-};
-use openclaw_provider_abi::{
-    CallContext, CatalogRequest, DiscoveryMode, ErrorCode, EventKind, ProviderError, Secret,
-    abi_stable::std_types::RResult,
-    documents::{ChatDone, ToolCallDelta},
-};
-use provider_host::{plugin::LoadedPlugin, registry::LoadReport};
+use openclaw_e2e::{MockRouter, Reply, SENTINEL_TOKEN, StreamEnd, measure, mock_router::hostile};
+use openclaw_provider_abi::{CallContext, ErrorCode, ProviderError, Secret};
 use serde_json::json;
 
-const CHAT: &str = "/v1/chat/completions";
-const MODELS: &str = "/v1/models";
-const REQUEST: &str = r#"{"model":"huggingface/a/b","messages":[{"role":"user","content":"go"}]}"#;
+use crate::support::{
+    CHAT, MODELS, chat_router, chat_settings,
+    in_process::{Outcome, catalog_request, context, plugin, stream_chat},
+    pointed_at, stream_of,
+};
 
-/// The plugin, loaded once per test process (libraries are never unloaded).
-fn plugin() -> &'static LoadedPlugin {
-    static REPORT: OnceLock<LoadReport> = OnceLock::new();
-    REPORT
-        .get_or_init(|| {
-            let sandbox = Box::leak(Box::new(Sandbox::new()));
-            stage_hf(&sandbox.plugins_dir().join("huggingface"));
-            sandbox.load_plugins()
-        })
-        .registry
-        .get("huggingface")
-        .expect("plugin loaded")
-}
+const REQUEST: &str = r#"{"model":"huggingface/a/b","messages":[{"role":"user","content":"go"}]}"#;
 
 /// A call context with two retries allowed (so a test can see an answer is not retried) and
 /// short deadlines (so nothing can hang a test).
-fn context(base_url: &str) -> CallContext {
-    CallContext {
-        provider_config_json: json!({"plugin": {"chat": {
-            "maxRetries": 2, "retryBaseMs": 10, "idleTimeoutMs": 5000, "timeoutMs": 20000
-        }}})
-        .to_string()
-        .into(),
-        ..call_context(base_url)
-    }
-}
-
-/// Everything a streamed chat delivered.
-#[derive(Debug, Default)]
-struct Outcome {
-    text: String,
-    tool_deltas: Vec<ToolCallDelta>,
-    done: Option<ChatDone>,
-    error: Option<ProviderError>,
-    took: Duration,
-}
-
-impl Outcome {
-    fn error(&self) -> &ProviderError {
-        self.error
-            .as_ref()
-            .unwrap_or_else(|| panic!("expected an error, got {self:?}"))
-    }
+fn hostile_context(base_url: &str) -> CallContext {
+    context(
+        base_url,
+        json!({"maxRetries": 2, "retryBaseMs": 10, "idleTimeoutMs": 5000, "timeoutMs": 20000}),
+    )
 }
 
 /// Asserts what every error must be: free of the token and of raw control characters.
@@ -86,41 +44,9 @@ fn assert_clean(error: &ProviderError) {
     }
 }
 
+/// A streamed chat through the Hugging Face plugin; its error, if any, must be clean.
 fn chat_stream(context: &CallContext) -> Outcome {
-    let started = Instant::now();
-    let mut outcome = Outcome::default();
-    match plugin().chat_stream(context, REQUEST) {
-        Err(error) => outcome.error = Some(error),
-        Ok(mut stream) => 'pull: loop {
-            match stream.next_events(64, 30_000) {
-                RResult::ROk(events) => {
-                    for event in events.iter() {
-                        match event.kind {
-                            EventKind::TEXT_DELTA => outcome.text.push_str(&event.text),
-                            EventKind::TOOL_CALL_DELTA => outcome
-                                .tool_deltas
-                                .push(serde_json::from_str(&event.json).unwrap()),
-                            EventKind::NOTICE => assert!(
-                                !event.text.chars().any(char::is_control),
-                                "a raw control character in a notice: {:?}",
-                                event.text
-                            ),
-                            EventKind::DONE => {
-                                outcome.done = Some(serde_json::from_str(&event.json).unwrap());
-                                break 'pull;
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                RResult::RErr(error) => {
-                    outcome.error = Some(error);
-                    break;
-                }
-            }
-        },
-    }
-    outcome.took = started.elapsed();
+    let outcome = stream_chat(plugin("huggingface"), context, REQUEST);
     if let Some(error) = &outcome.error {
         assert_clean(error);
     }
@@ -129,9 +55,8 @@ fn chat_stream(context: &CallContext) -> Outcome {
 
 /// Runs one streamed chat against `reply` and returns it with the number of requests sent.
 fn against(reply: Reply) -> (Outcome, usize) {
-    let router = MockRouter::start();
-    router.on("POST", CHAT, reply);
-    let outcome = chat_stream(&context(&router.base_url()));
+    let router = chat_router(reply);
+    let outcome = chat_stream(&hostile_context(&router.base_url()));
     (outcome, router.requests_to(CHAT).len())
 }
 
@@ -190,13 +115,10 @@ fn an_endless_line_is_refused_at_the_event_cap() {
 /// A `host-stub chat` child's peak RSS (KiB) against `reply`, and against an ordinary answer.
 fn child_peak_rss(reply: Reply) -> (u64, u64) {
     let router = MockRouter::start();
-    let mut sandbox = Sandbox::new();
-    stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
-    sandbox.write_config(&json!({
-        "models": {"providers": {"huggingface": {"baseUrl": router.base_url()}}},
-        "plugins": {"entries": {"huggingface": {"config": {"chat": {"maxRetries": 0, "idleTimeoutMs": 5000}}}}}
-    }));
-    sandbox.set_env("HF_TOKEN", SENTINEL_TOKEN);
+    let sandbox = pointed_at(
+        &router,
+        chat_settings(json!({"maxRetries": 0, "idleTimeoutMs": 5000})),
+    );
     let launcher = Path::new(env!("CARGO_BIN_EXE_measure-child"));
     let run = |router: &MockRouter, reply: Reply| {
         router.on("POST", CHAT, reply);
@@ -204,35 +126,37 @@ fn child_peak_rss(reply: Reply) -> (u64, u64) {
         command.args(["chat", "--model", "huggingface/a/b", "go"]);
         measure::sample(launcher, &command)
     };
-    let baseline = run(
-        &router,
-        Reply::words("together", hostile::LEAD, Duration::ZERO, StreamEnd::Close),
-    );
+    let baseline = run(&router, stream_of(hostile::LEAD, "together"));
     assert!(baseline.success, "the ordinary chat works");
     let hostile = run(&router, reply);
     assert!(!hostile.success, "the hostile answer is an error");
     (hostile.peak_rss_kib, baseline.peak_rss_kib)
 }
 
-#[test]
-fn an_endless_line_keeps_a_childs_memory_bounded() {
-    // Before the cap, a 512 MiB line took about 1 GB; now reading stops at 8 MiB.
-    let (peak, baseline) = child_peak_rss(hostile::endless_line(256 * 1024 * 1024));
-    eprintln!("endless line: peak RSS {peak} KiB, ordinary chat {baseline} KiB");
+/// Asserts that a `host-stub chat` child against `reply` peaks at most `extra_mib` MiB above one
+/// against an ordinary answer.
+fn assert_child_memory_within(what: &str, reply: Reply, extra_mib: u64) {
+    let (peak, baseline) = child_peak_rss(reply);
+    eprintln!("{what}: peak RSS {peak} KiB, ordinary chat {baseline} KiB");
     assert!(
-        peak < baseline + 24 * 1024,
+        peak < baseline + extra_mib * 1024,
         "peak RSS {peak} KiB against {baseline} KiB for an ordinary chat"
     );
 }
 
 #[test]
+fn an_endless_line_keeps_a_childs_memory_bounded() {
+    // Before the cap, a 512 MiB line took about 1 GB; now reading stops at 8 MiB.
+    assert_child_memory_within("endless line", hostile::endless_line(256 * 1024 * 1024), 24);
+}
+
+#[test]
 fn a_huge_tool_call_index_keeps_a_childs_memory_bounded() {
     // Before the limit, index 10,000,000 allocated about 935 MB.
-    let (peak, baseline) = child_peak_rss(hostile::tool_call_index(10_000_000));
-    eprintln!("tool-call index 10,000,000: peak RSS {peak} KiB, ordinary chat {baseline} KiB");
-    assert!(
-        peak < baseline + 8 * 1024,
-        "peak RSS {peak} KiB against {baseline} KiB for an ordinary chat"
+    assert_child_memory_within(
+        "tool-call index 10,000,000",
+        hostile::tool_call_index(10_000_000),
+        8,
     );
 }
 
@@ -288,14 +212,10 @@ fn an_unasked_content_encoding_is_refused_by_name() {
         assert_eq!(requests, 1, "not retried");
     }
     // The one-shot path refuses it the same way.
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        hostile::json_completion("hi").with_header("content-encoding", "gzip"),
-    );
-    let error = plugin()
-        .chat(&context(&router.base_url()), REQUEST)
+    let router =
+        chat_router(hostile::json_completion("hi").with_header("content-encoding", "gzip"));
+    let error = plugin("huggingface")
+        .chat(&hostile_context(&router.base_url()), REQUEST)
         .unwrap_err();
     assert_clean(&error);
     assert!(error.message.contains("Content-Encoding gzip"), "{error}");
@@ -349,12 +269,8 @@ fn control_characters_from_upstream_never_reach_messages() {
     // In a catalog refresh's error body.
     let router = MockRouter::start();
     router.on("GET", MODELS, hostile::control_characters_in_error(500));
-    let error = plugin()
-        .list_models(&CatalogRequest {
-            context: context(&router.base_url()),
-            mode: DiscoveryMode::STRICT,
-            max_body_bytes: 0,
-        })
+    let error = plugin("huggingface")
+        .list_models(&catalog_request(hostile_context(&router.base_url()), 0))
         .unwrap_err();
     assert_clean(&error);
     // A tool call's name, id and arguments are data: they arrive exactly as sent.
@@ -374,31 +290,24 @@ fn control_characters_from_upstream_never_reach_messages() {
 
 #[test]
 fn a_token_that_cannot_be_sent_is_refused_up_front() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words("together", "unreachable", Duration::ZERO, StreamEnd::Close),
-    );
+    let router = chat_router(stream_of("unreachable", "together"));
     let (head, tail) = SENTINEL_TOKEN.split_at(12);
     for inside in ["\n", "\r\n", "\u{1b}", " ", "\t", "\u{0}"] {
         let token = format!("{head}{inside}{tail}");
         let context = CallContext {
             credential: Secret::new(&token).into(),
-            ..context(&router.base_url())
+            ..hostile_context(&router.base_url())
         };
         let started = Instant::now();
         let errors = [
             chat_stream(&context).error.expect("refused"),
-            plugin().chat(&context, REQUEST).unwrap_err(),
-            plugin()
-                .list_models(&CatalogRequest {
-                    context: context.clone(),
-                    mode: DiscoveryMode::STRICT,
-                    max_body_bytes: 0,
-                })
+            plugin("huggingface").chat(&context, REQUEST).unwrap_err(),
+            plugin("huggingface")
+                .list_models(&catalog_request(context.clone(), 0))
                 .unwrap_err(),
-            plugin().validate_credential(&context).unwrap_err(),
+            plugin("huggingface")
+                .validate_credential(&context)
+                .unwrap_err(),
         ];
         for error in errors {
             assert_eq!(error.code, ErrorCode::UNAUTHORIZED, "{inside:?}: {error}");
@@ -431,14 +340,14 @@ fn hostile_answers_leave_the_plugin_working() {
         hostile::compressed("br"),
     ] {
         router.on("POST", CHAT, reply);
-        assert!(chat_stream(&context(&router.base_url())).error.is_some());
+        assert!(
+            chat_stream(&hostile_context(&router.base_url()))
+                .error
+                .is_some()
+        );
     }
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words("together", "still fine", Duration::ZERO, StreamEnd::Close),
-    );
-    let outcome = chat_stream(&context(&router.base_url()));
+    router.on("POST", CHAT, stream_of("still fine", "together"));
+    let outcome = chat_stream(&hostile_context(&router.base_url()));
     assert_eq!(outcome.text, "still fine");
     assert!(outcome.done.is_some());
 }

@@ -6,7 +6,6 @@
 //! Each test checks a clear message and exit code, that nothing hangs (deadlines), that memory
 //! stays bounded where size is the point, that no raw control character reaches a person's
 //! terminal, and that the token appears nowhere.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     os::unix::fs::PermissionsExt,
@@ -16,22 +15,24 @@ use std::{
 
 use openclaw_e2e::{
     MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, chat_chunks, measure, stage_echo,
-    stage_hf,
 };
 use serde_json::json;
 
-const CHAT: &str = "/v1/chat/completions";
-const MODELS: &str = "/v1/models";
+use crate::support::{
+    CHAT, WHOAMI, chat_router, chat_settings, installed_hf, keyless, listing_router, router_config,
+    stream_of, with,
+};
+
 /// Long enough for any of these commands on a loaded machine; short enough that a hang fails.
 const DEADLINE: Duration = Duration::from_secs(30);
 
+/// A sandbox with the plugin installed, pointed at `router` with no retries, and no token.
 fn sandbox_for(router: &MockRouter) -> Sandbox {
-    let sandbox = Sandbox::new();
-    stage_hf(&sandbox.state_dir().join("extensions/huggingface"));
-    sandbox.write_config(&json!({
-        "models": {"providers": {"huggingface": {"baseUrl": router.base_url()}}},
-        "plugins": {"entries": {"huggingface": {"config": {"chat": {"maxRetries": 0}}}}}
-    }));
+    let sandbox = installed_hf();
+    sandbox.write_config(&router_config(
+        router,
+        chat_settings(json!({"maxRetries": 0})),
+    ));
     sandbox
 }
 
@@ -61,12 +62,7 @@ fn mkfifo(path: &Path) {
 
 #[test]
 fn a_token_file_nobody_writes_is_never_waited_for() {
-    let router = MockRouter::start();
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words("together", "hello", Duration::ZERO, StreamEnd::Close),
-    );
+    let router = chat_router(stream_of("hello", "together"));
     let mut sandbox = sandbox_for(&router);
     let fifo = sandbox.root().join("token-fifo");
     mkfifo(&fifo);
@@ -153,7 +149,7 @@ fn nesting_too_deep_is_a_syntax_error_not_a_crash() {
     let sandbox = sandbox_for(&router);
     // JSON5 (unquoted key, trailing comma) goes to the recursive parser: it must never see this.
     let deep = format!("{{ a: {}1{}, }}", "[".repeat(200_000), "]".repeat(200_000));
-    std::fs::write(sandbox.state_dir().join("openclaw.json"), &deep).unwrap();
+    sandbox.write_config_text(&deep);
     let run = sandbox.run_within(["models", "list"], DEADLINE);
     assert_eq!(run.code, Some(1), "a crash is not an answer:\n{run}");
     assert!(
@@ -203,8 +199,7 @@ fn poisoned_models() -> Vec<u8> {
 
 #[test]
 fn upstream_text_never_drives_the_terminal() {
-    let router = MockRouter::start();
-    router.on("GET", MODELS, Reply::json(200, poisoned_models()));
+    let router = listing_router(poisoned_models());
     let mut sandbox = sandbox_for(&router);
     sandbox.set_env("HF_TOKEN", SENTINEL_TOKEN);
 
@@ -265,7 +260,7 @@ fn the_hub_account_name_is_shown_not_obeyed() {
     let router = MockRouter::start();
     router.on(
         "GET",
-        "/api/whoami-v2",
+        WHOAMI,
         Reply::json(
             200,
             serde_json::to_vec(
@@ -278,15 +273,10 @@ fn the_hub_account_name_is_shown_not_obeyed() {
     let mut sandbox = sandbox_for(&router);
     sandbox.set_env("HF_ENDPOINT", &router.origin());
     let onboard = sandbox.run_within(
-        [
-            "onboard",
-            "--non-interactive",
-            "--auth-choice",
-            "huggingface-api-key",
-            "--huggingface-api-key",
-            SENTINEL_TOKEN,
-            "--validate",
-        ],
+        with(
+            keyless(),
+            &["--huggingface-api-key", SENTINEL_TOKEN, "--validate"],
+        ),
         DEADLINE,
     );
     assert_eq!(onboard.code, Some(0), "{onboard}");
@@ -324,14 +314,7 @@ fn a_credential_store_open_to_others_is_made_private_again() {
     let router = MockRouter::start();
     let sandbox = sandbox_for(&router);
     let onboard = sandbox.run_within(
-        [
-            "onboard",
-            "--non-interactive",
-            "--auth-choice",
-            "huggingface-api-key",
-            "--huggingface-api-key",
-            SENTINEL_TOKEN,
-        ],
+        with(keyless(), &["--huggingface-api-key", SENTINEL_TOKEN]),
         DEADLINE,
     );
     assert_eq!(onboard.code, Some(0), "{onboard}");

@@ -5,94 +5,49 @@
 //! through the bridge, against the loopback mock router; an installation without this
 //! platform's binaries names the platform and the archive to get. Also runs the JS entry's own
 //! tests (tests/openclaw/entry.test.mjs) with OpenClaw's Node.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::{os::unix::fs::PermissionsExt, path::Path, process::Command, time::Duration};
+use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd, models_body,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, files_under, models_body,
     openclaw::{Home, assemble_folder, bridge_in, installation, pack_archive},
     workspace_root,
 };
 use serde_json::Value;
 
-const CHAT: &str = "/v1/chat/completions";
+use crate::support::{
+    CHAT, MODELS, R1, assert_ours_with_the_token,
+    openclaw::{assert_no_leak, install, json_of, ok},
+    openclaw_onboarding, serve_models, stream_of, with,
+};
+
 const ANSWER: &str = "Hello from the mock router, through the bridge";
 
-fn assert_no_leak(run: &Run) {
-    assert!(
-        !run.all_output().contains(SENTINEL_TOKEN),
-        "the token leaked into OpenClaw's output:\n{run}"
-    );
-}
-
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "openclaw failed:\n{run}");
-    assert_no_leak(&run);
-    run
-}
-
-/// The JSON document a command printed (OpenClaw may print log lines before it).
-fn json_of(run: &Run) -> Value {
-    let start = run
-        .stdout
-        .find(['{', '['])
-        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
-    serde_json::from_str(run.stdout[start..].trim())
-        .unwrap_or_else(|err| panic!("output is not JSON ({err}):\n{run}"))
-}
-
 fn serve_answer(router: &MockRouter) {
-    router.on(
-        "POST",
-        CHAT,
-        Reply::words("together", ANSWER, Duration::ZERO, StreamEnd::Close),
-    );
+    router.on("POST", CHAT, stream_of(ANSWER, "together"));
 }
 
-/// `openclaw plugins install --force --accept-capabilities <source>` (a folder or an archive),
-/// as the README says.
-fn install(home: &Home, source: &Path) -> Run {
-    let install = ok(home.run([
-        "plugins".as_ref(),
-        "install".as_ref(),
-        "--force".as_ref(),
-        "--accept-capabilities".as_ref(),
-        source.as_os_str(),
-    ]));
-    assert!(
-        install.stdout.contains("Installed plugin: huggingface"),
-        "{install}"
-    );
-    install
+/// A router listing 130 models and answering chats with [`ANSWER`].
+fn serving_router() -> MockRouter {
+    let router = MockRouter::start();
+    serve_models(&router, 130);
+    serve_answer(&router);
+    router
 }
 
 /// The seed's onboarding, served by our auth method and our plugin's config patch; then the
 /// router moved to the mock through the plugin's own setting (OpenClaw turns discovery off for
 /// a provider whose models.providers base URL is set).
 fn onboard(home: &Home, router: &MockRouter) {
-    let onboard = ok(home.run([
-        "onboard",
-        "--non-interactive",
-        "--accept-risk",
-        "--skip-health",
-        "--mode",
-        "local",
-        "--auth-choice",
-        "huggingface-api-key",
-        "--huggingface-api-key",
-        SENTINEL_TOKEN,
-        "--json",
-    ]));
+    let onboard = ok(home.run(with(openclaw_onboarding(SENTINEL_TOKEN), &["--json"])));
     assert_eq!(json_of(&onboard)["ok"], true, "{onboard}");
     let config: Value = serde_json::from_str(
         &std::fs::read_to_string(home.state_dir().join("openclaw.json")).unwrap(),
     )
     .unwrap();
-    let r1 = "huggingface/deepseek-ai/DeepSeek-R1";
-    assert_eq!(config["agents"]["defaults"]["model"]["primary"], r1);
+    assert_eq!(config["agents"]["defaults"]["model"]["primary"], R1);
     assert_eq!(
-        config["agents"]["defaults"]["models"][r1]["alias"],
+        config["agents"]["defaults"]["models"][R1]["alias"],
         "Hugging Face"
     );
     assert_eq!(
@@ -131,7 +86,7 @@ fn discover(home: &Home, router: &MockRouter) -> String {
     // The model list is fetched with GET; a HEAD is the bridge warming a connection, without
     // the token.
     let (discovery, warm_ups): (Vec<_>, Vec<_>) = router
-        .requests_to("/v1/models")
+        .requests_to(MODELS)
         .into_iter()
         .partition(|request| request.method == "GET");
     assert!(!discovery.is_empty());
@@ -141,16 +96,7 @@ fn discover(home: &Home, router: &MockRouter) -> String {
             .all(|r| r.method == "HEAD" && r.header("authorization").is_none()),
         "{warm_ups:?}"
     );
-    assert!(
-        discovery[0].sent_by_our_plugin(),
-        "{:?}",
-        discovery[0].headers
-    );
-    assert!(
-        discovery[0].carries_the_sentinel_token(),
-        "{:?}",
-        discovery[0].headers
-    );
+    assert_ours_with_the_token(&discovery[0]);
     first
 }
 
@@ -195,9 +141,7 @@ fn assert_answered(home: &Home, router: &MockRouter, model: &str) {
 
 #[test]
 fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
-    let router = MockRouter::start();
-    router.on("GET", "/v1/models", Reply::json(200, models_body(130)));
-    serve_answer(&router);
+    let router = serving_router();
     let scratch = tempfile::tempdir().unwrap();
     let folder = assemble_folder(scratch.path());
     let home = Home::new();
@@ -286,26 +230,22 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
     ok(home.run(["plugins", "list", "--json"]));
 
     // The token is in OpenClaw's credential store and nowhere else.
-    for entry in walk(home.path()) {
-        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+    for (path, bytes) in files_under(home.path()) {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
         if name.starts_with("openclaw.sqlite") {
             continue; // OpenClaw's profile store
         }
-        if let Ok(bytes) = std::fs::read(&entry) {
-            assert!(
-                !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
-                "the token leaked into {}",
-                entry.display()
-            );
-        }
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
+            "the token leaked into {}",
+            path.display()
+        );
     }
 }
 
 #[test]
 fn real_openclaw_installs_the_release_archive_and_serves_from_it() {
-    let router = MockRouter::start();
-    router.on("GET", "/v1/models", Reply::json(200, models_body(130)));
-    serve_answer(&router);
+    let router = serving_router();
     let scratch = tempfile::tempdir().unwrap();
     let packed = pack_archive(scratch.path(), xtask::archive::NPM_EPOCH);
     let archive = &packed.archives[0];
@@ -359,22 +299,6 @@ fn real_openclaw_installs_the_release_archive_and_serves_from_it() {
         "{expected}:\n{wrong}"
     );
     assert_eq!(router.requests_to(CHAT).len(), 1, "no second chat request");
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    for entry in entries.filter_map(Result::ok) {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

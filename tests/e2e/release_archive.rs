@@ -3,8 +3,7 @@
 //! checksum file verifies, and a host-stub installed on its own — as `cargo install --path
 //! host-stub` leaves it, with no plugin beside it — installs the plugin from the archive
 //! unpacked with `tar`, as the README says. Real OpenClaw installing the archive itself is in
-//! `openclaw.rs`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `openclaw_install`.
 
 use std::{
     path::{Path, PathBuf},
@@ -64,12 +63,7 @@ fn run(sandbox: &Sandbox, program: &Path, args: &[&str]) -> Run {
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let output = spawn(&mut command).wait_with_output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Run::from_output(&spawn(&mut command).wait_with_output().unwrap())
 }
 
 #[test]
