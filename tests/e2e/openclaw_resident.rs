@@ -4,7 +4,6 @@
 //! outright leaves no bridge behind; and, through `openclaw gateway`, user turns share the
 //! bridge and its connection, a bridge killed mid-stream is a typed error, and the next turn
 //! gets a new bridge.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{
     path::Path,
@@ -12,14 +11,19 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, StreamEnd,
+    MockRouter, Reply, SENTINEL_TOKEN, StreamEnd,
     mock_router::Connections,
     openclaw::{Home, assemble_folder, bridge_starts, log_bridge_starts},
     process::{alive, parent_of},
 };
 use serde_json::{Value, json};
 
-const CHAT: &str = "/v1/chat/completions";
+use crate::support::{
+    CHAT, MODELS, drip,
+    openclaw::{install, json_of, ok},
+    stream_of, wait_for,
+};
+
 const MODEL: &str = "huggingface/mock-org/Mock-Model";
 const ANSWER: &str = "The tool ran and this is the final answer";
 
@@ -51,17 +55,12 @@ fn tool_call() -> Reply {
 }
 
 fn answer() -> Reply {
-    Reply::words("together", ANSWER, Duration::ZERO, StreamEnd::Close)
+    stream_of(ANSWER, "together")
 }
 
 /// A stream that drips and never ends.
 fn dripping() -> Reply {
-    Reply::words(
-        "together",
-        &"drip ".repeat(2000),
-        Duration::from_millis(50),
-        StreamEnd::Stall,
-    )
+    drip("together", "drip ", 2000, 50, StreamEnd::Stall)
 }
 
 /// A home with our folder installed (its bridge logging each start to `starts`), pointed at
@@ -71,13 +70,7 @@ fn home_with_our_plugin(router: &MockRouter, scratch: &Path, starts: &Path) -> H
     log_bridge_starts(&folder, starts);
     let mut home = Home::new();
     home.set_env("HF_TOKEN", SENTINEL_TOKEN);
-    ok(home.run([
-        "plugins".as_ref(),
-        "install".as_ref(),
-        "--force".as_ref(),
-        "--accept-capabilities".as_ref(),
-        folder.as_os_str(),
-    ]));
+    install(&home, &folder);
     for (key, value) in [
         (
             "plugins.entries.huggingface.config.baseUrl",
@@ -93,39 +86,12 @@ fn home_with_our_plugin(router: &MockRouter, scratch: &Path, starts: &Path) -> H
     home
 }
 
-fn ok(run: Run) -> Run {
-    assert_eq!(run.code, Some(0), "openclaw failed:\n{run}");
-    assert!(
-        !run.all_output().contains(SENTINEL_TOKEN),
-        "the token leaked into OpenClaw's output:\n{run}"
-    );
-    run
-}
-
-/// The JSON document a command printed (OpenClaw may print log lines before it).
-fn json_of(run: &Run) -> Value {
-    let start = run
-        .stdout
-        .find('{')
-        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
-    serde_json::from_str(run.stdout[start..].trim())
-        .unwrap_or_else(|err| panic!("output is not JSON ({err}):\n{run}"))
-}
-
-fn wait_for(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + within;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn an_agent_turn_with_a_tool_call_uses_one_bridge_and_one_connection() {
     let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
     router.then("POST", CHAT, tool_call());
     router.on("POST", CHAT, answer());
-    router.on("HEAD", "/v1/models", Reply::json(200, ""));
+    router.on("HEAD", MODELS, Reply::json(200, ""));
     let scratch = tempfile::tempdir().unwrap();
     let starts = scratch.path().join("bridge-starts");
     let home = home_with_our_plugin(&router, scratch.path(), &starts);
@@ -229,7 +195,7 @@ fn gateway_turns_share_the_bridge_and_survive_its_death() {
         router.then("POST", CHAT, answer());
     }
     router.on("POST", CHAT, answer());
-    router.on("HEAD", "/v1/models", Reply::json(200, ""));
+    router.on("HEAD", MODELS, Reply::json(200, ""));
     let scratch = tempfile::tempdir().unwrap();
     let starts = scratch.path().join("bridge-starts");
     let mut home = home_with_our_plugin(&router, scratch.path(), &starts);

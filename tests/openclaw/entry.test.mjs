@@ -3,7 +3,7 @@
 // configuration has them, and every way a bridge can fail — missing, not executable, silent,
 // dying mid-request, crashing again and again, printing without end or an answer over the cap,
 // speaking another protocol, never answering — plus aborts, deadlines, idle exit, the bridge's
-// environment, and that it never holds Node open. Run by tests/e2e/openclaw.rs with Node 24:
+// environment, and that it never holds Node open. Run by tests/e2e/openclaw_install.rs with Node 24:
 //   OPENCLAW_PACKAGE=<…/node_modules/openclaw> OPENCLAW_MANIFEST=<generated manifest> \
 //     node --test tests/openclaw/entry.test.mjs
 // The entry imports OpenClaw's plugin SDK (`openclaw/plugin-sdk/*`), which OpenClaw links in for

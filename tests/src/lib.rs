@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test harness: a failure here is a test failure
 
 pub mod fixtures;
+pub mod loopback;
 pub mod measure;
 pub mod mock_router;
 pub mod openclaw;
@@ -23,9 +24,9 @@ use std::{
 };
 
 pub use mock_router::{
-    MockRouter, Reply, StreamEnd, chat_chunks, fixture, models_body, stream_body,
+    MockRouter, Reply, StreamEnd, chat_chunks, fixture, models_body, paths, stream_body,
 };
-pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox};
+pub use sandbox::{Run, SENTINEL_TOKEN, Sandbox, files_under};
 
 /// Starts `command`, retrying while its program is "text file busy". A test that copies an
 /// executable and runs it can race another test thread's fork: the forked child holds the copy's
@@ -44,6 +45,18 @@ pub fn spawn(command: &mut std::process::Command) -> std::process::Child {
             }
         }
     }
+}
+
+/// A temporary directory named `<prefix>…` holding the (empty) directories `subdirs`.
+pub(crate) fn temp_dir(prefix: &str, subdirs: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("a temporary directory");
+    for sub in subdirs {
+        std::fs::create_dir_all(dir.path().join(sub)).expect("a temporary directory's contents");
+    }
+    dir
 }
 
 /// A call context for the router at `base_url`, carrying the sentinel token.

@@ -9,7 +9,7 @@ use std::{
     path::{Path, PathBuf},
     process::{Command, Stdio},
     sync::OnceLock,
-    time::{Duration, Instant},
+    time::Duration,
 };
 
 use tempfile::TempDir;
@@ -120,15 +120,8 @@ impl Default for Home {
 
 impl Home {
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("openclaw-home-")
-            .tempdir()
-            .expect("temp home");
-        for sub in [".openclaw", "tmp"] {
-            std::fs::create_dir_all(dir.path().join(sub)).expect("home dirs");
-        }
         Self {
-            dir,
+            dir: crate::temp_dir("openclaw-home-", &[".openclaw", "tmp"]),
             env: Vec::new(),
         }
     }
@@ -201,40 +194,12 @@ impl Home {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut child = self
+        let child = self
             .command(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("starting openclaw");
-        let started = Instant::now();
-        let mut stdout = child.stdout.take().expect("stdout");
-        let mut stderr = child.stderr.take().expect("stderr");
-        let out = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-            text
-        });
-        let err = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
-            text
-        });
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("waiting for openclaw") {
-                break status;
-            }
-            if started.elapsed() > Duration::from_secs(180) {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("openclaw did not finish within three minutes");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Run {
-            code: status.code(),
-            stdout: out.join().unwrap_or_default(),
-            stderr: err.join().unwrap_or_default(),
-        }
+        crate::process::finish_within(child, Duration::from_secs(180), "openclaw")
     }
 }

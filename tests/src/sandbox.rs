@@ -19,6 +19,26 @@ use crate::artifacts;
 /// A fake Hugging Face token planted by tests that must prove a credential never leaks.
 pub const SENTINEL_TOKEN: &str = "hf_SENTINELxq7Zt3Lp9Vw2Rk5Nm8Bc4Dj6Fh1Gs0Ty";
 
+/// Every readable file under `dir`, recursively, with its contents (for leak scans).
+pub fn files_under(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                out.push((path, bytes));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, &mut out);
+    out
+}
+
 /// A temporary home with a state directory and a plugins directory.
 pub struct Sandbox {
     dir: TempDir,
@@ -34,6 +54,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// What a finished child printed, as collected by `Command::output`.
+    pub fn from_output(output: &std::process::Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
     /// Asserts success and returns stdout.
     pub fn ok(&self) -> &str {
         assert_eq!(self.code, Some(0), "command failed:\n{self}");
@@ -76,15 +105,8 @@ impl Default for Sandbox {
 
 impl Sandbox {
     pub fn new() -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix("openclaw-e2e-")
-            .tempdir()
-            .unwrap();
-        for sub in ["home", "home/.openclaw", "plugins"] {
-            std::fs::create_dir_all(dir.path().join(sub)).unwrap();
-        }
         Self {
-            dir,
+            dir: crate::temp_dir("openclaw-e2e-", &["home", "home/.openclaw", "plugins"]),
             env: Vec::new(),
         }
     }
@@ -111,11 +133,12 @@ impl Sandbox {
 
     /// Writes the configuration file (`<state dir>/openclaw.json`).
     pub fn write_config(&self, config: &serde_json::Value) {
-        std::fs::write(
-            self.state_dir().join("openclaw.json"),
-            serde_json::to_string_pretty(config).unwrap(),
-        )
-        .unwrap();
+        self.write_config_text(&serde_json::to_string_pretty(config).unwrap());
+    }
+
+    /// Writes `text` as the configuration file, whatever it holds (JSON5, or something broken).
+    pub fn write_config_text(&self, text: &str) {
+        std::fs::write(self.state_dir().join("openclaw.json"), text).unwrap();
     }
 
     /// The agent directory (credential profiles, `models.json`).
@@ -130,22 +153,7 @@ impl Sandbox {
 
     /// Every file under the sandbox with its contents, for leak scans.
     pub fn all_files(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries.filter_map(Result::ok) {
-                let path = entry.path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    out.push((path, bytes));
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(self.root(), &mut out);
-        out
+        files_under(self.root())
     }
 
     /// Adds an environment variable for every later command.
@@ -197,42 +205,13 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut child = crate::spawn(
+        let child = crate::spawn(
             self.command()
                 .args(args)
-                .stdin(std::process::Stdio::null())
-                .stdout(std::process::Stdio::piped())
-                .stderr(std::process::Stdio::piped()),
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
         );
-        let started = std::time::Instant::now();
-        let mut stdout = child.stdout.take().expect("stdout");
-        let mut stderr = child.stderr.take().expect("stderr");
-        let out = std::thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut stdout, &mut text);
-            text
-        });
-        let err = std::thread::spawn(move || {
-            let mut text = Vec::new();
-            let _ = std::io::Read::read_to_end(&mut stderr, &mut text);
-            text
-        });
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("waiting for host-stub") {
-                break status;
-            }
-            if started.elapsed() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("host-stub did not finish within {deadline:?}");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        };
-        Run {
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned(),
-            stderr: String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned(),
-        }
+        crate::process::finish_within(child, deadline, "host-stub")
     }
 
     /// Runs `host-stub` with `args` and collects its output.
@@ -241,15 +220,12 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let output = self
-            .command()
-            .args(args)
-            .output()
-            .expect("running host-stub");
-        Run {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Run::from_output(
+            &self
+                .command()
+                .args(args)
+                .output()
+                .expect("running host-stub"),
+        )
     }
 }

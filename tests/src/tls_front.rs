@@ -26,14 +26,14 @@ use tokio::{
 };
 use tokio_rustls::TlsAcceptor;
 
+use crate::loopback::{ServerThread, accept_until_stopped};
+
 /// The running front; it stops when dropped.
 pub struct TlsFront {
-    addr: SocketAddr,
+    server: ServerThread,
     ca_file: PathBuf,
     connections: Arc<AtomicUsize>,
     _dir: tempfile::TempDir,
-    stop: watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TlsFront {
@@ -42,37 +42,21 @@ impl TlsFront {
         let dir = tempfile::tempdir().expect("front dir");
         let (acceptor, ca_file) = crate::tls_proxy::certified(&["127.0.0.1"], dir.path());
         let connections = Arc::new(AtomicUsize::new(0));
-        let (stop, stopped) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let counter = connections.clone();
-        let thread = std::thread::Builder::new()
-            .name("tls-front".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("front runtime");
-                runtime.block_on(async move {
-                    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                    let _ = ready_tx.send(listener.local_addr().expect("address"));
-                    serve(listener, acceptor, upstream, rtt, counter, stopped).await;
-                });
-            })
-            .expect("front thread");
-        let addr = ready_rx.recv().expect("front address");
+        let server = ServerThread::start("tls-front", move |listener, stopped| {
+            serve(listener, acceptor, upstream, rtt, counter, stopped)
+        });
         Self {
-            addr,
+            server,
             ca_file,
             connections,
             _dir: dir,
-            stop,
-            thread: Some(thread),
         }
     }
 
     /// `https://127.0.0.1:<port>/v1`, the router's base URL through the front.
     pub fn base_url(&self) -> String {
-        format!("https://{}/v1", self.addr)
+        format!("https://{}/v1", self.server.addr())
     }
 
     /// The CA certificate (PEM).
@@ -86,33 +70,19 @@ impl TlsFront {
     }
 }
 
-impl Drop for TlsFront {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
 async fn serve(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     upstream: SocketAddr,
     rtt: Duration,
     connections: Arc<AtomicUsize>,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
 ) {
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => {
-                let Ok((socket, _)) = accepted else { continue };
-                connections.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(connection(socket, acceptor.clone(), upstream, rtt));
-            }
-        }
-    }
+    accept_until_stopped(listener, stopped, |socket, _| {
+        connections.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(connection(socket, acceptor.clone(), upstream, rtt));
+    })
+    .await;
 }
 
 /// One client connection: delayed both ways, TLS terminated, relayed to the router.

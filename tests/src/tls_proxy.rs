@@ -26,13 +26,13 @@ use tokio_rustls::{
     },
 };
 
+use crate::loopback::{ServerThread, accept_until_stopped};
+
 /// The running proxy; it stops when dropped.
 pub struct TlsProxy {
-    addr: SocketAddr,
+    server: ServerThread,
     ca_file: PathBuf,
     _dir: tempfile::TempDir,
-    stop: watch::Sender<bool>,
-    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TlsProxy {
@@ -40,46 +40,25 @@ impl TlsProxy {
     pub fn start(host: &str, upstream: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("proxy dir");
         let (acceptor, ca_file) = certified(&[host], dir.path());
-        let (stop, stopped) = watch::channel(false);
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let host = host.to_owned();
-        let thread = std::thread::Builder::new()
-            .name("tls-proxy".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .expect("proxy runtime");
-                runtime.block_on(serve(acceptor, host, upstream, stopped, ready_tx));
-            })
-            .expect("proxy thread");
-        let addr = ready_rx.recv().expect("proxy address");
+        let server = ServerThread::start("tls-proxy", move |listener, stopped| {
+            serve(listener, acceptor, host, upstream, stopped)
+        });
         Self {
-            addr,
+            server,
             ca_file,
             _dir: dir,
-            stop,
-            thread: Some(thread),
         }
     }
 
     /// `http://127.0.0.1:<port>`, for `HTTPS_PROXY`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
     /// The CA certificate (PEM), for `NODE_EXTRA_CA_CERTS`.
     pub fn ca_file(&self) -> &Path {
         &self.ca_file
-    }
-}
-
-impl Drop for TlsProxy {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -123,23 +102,16 @@ pub(crate) fn certified(names: &[&str], dir: &Path) -> (TlsAcceptor, PathBuf) {
 }
 
 async fn serve(
+    listener: TcpListener,
     acceptor: TlsAcceptor,
     host: String,
     upstream: SocketAddr,
-    mut stopped: watch::Receiver<bool>,
-    ready: std::sync::mpsc::Sender<SocketAddr>,
+    stopped: watch::Receiver<bool>,
 ) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let _ = ready.send(listener.local_addr().expect("address"));
-    loop {
-        tokio::select! {
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => {
-                let Ok((socket, _)) = accepted else { continue };
-                tokio::spawn(tunnel(socket, acceptor.clone(), host.clone(), upstream));
-            }
-        }
-    }
+    accept_until_stopped(listener, stopped, |socket, _| {
+        tokio::spawn(tunnel(socket, acceptor.clone(), host.clone(), upstream));
+    })
+    .await;
 }
 
 /// One `CONNECT`: answers it, terminates TLS, relays to the upstream.

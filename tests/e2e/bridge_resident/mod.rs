@@ -1,0 +1,9 @@
+//! The resident bridge (`openclaw-provider-bridge serve` in a plugin folder, loading the real
+//! plugin, against the mock router): requests multiplexed over one process ([`multiplexing`]),
+//! warm connections kept across calls and a connection the router closed ([`connections`]; the
+//! mock tells connections apart by the client's port), and the process's own life — hello,
+//! garbage on stdin, stdin closing, the parent killed ([`lifecycle`]).
+
+mod connections;
+mod lifecycle;
+mod multiplexing;
