@@ -13,6 +13,7 @@ mod chat;
 mod cli_conventions;
 mod crash_safety;
 mod credentials;
+mod embeddings;
 mod hf_login;
 mod hostile_files_and_text;
 mod onboarding;

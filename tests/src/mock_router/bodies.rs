@@ -1,5 +1,52 @@
 //! Canned bodies: a chat stream's chunks, the throughput benchmark's stream, a realistic model
-//! list, and the captured router responses in `tests/fixtures/hf-router`.
+//! list, embeddings computed from texts, and the captured router responses in
+//! `tests/fixtures/hf-router`.
+
+/// A unit vector of `dimensions` for `text`: each word adds ±1 to a coordinate chosen by its
+/// hash (FNV-1a), so texts sharing words have a high cosine similarity.
+pub fn embedding_of(text: &str, dimensions: usize) -> Vec<f32> {
+    let mut vector = vec![0f32; dimensions.max(1)];
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+    {
+        let hash = word
+            .to_lowercase()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |hash, byte| {
+                (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+        let slot = (hash % vector.len() as u64) as usize;
+        vector[slot] += if hash >> 63 == 0 { 1.0 } else { -1.0 };
+    }
+    let norm = vector.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm > 0.0 {
+        vector.iter_mut().for_each(|x| *x /= norm);
+    } else {
+        vector[0] = 1.0;
+    }
+    vector
+}
+
+/// The answer to an embedding request for `texts`: OpenAI's shape, or hf-inference's bare
+/// array of vectors.
+pub fn embeddings_of(texts: &[String], dimensions: usize, hf_inference: bool) -> String {
+    let vectors: Vec<Vec<f32>> = texts.iter().map(|t| embedding_of(t, dimensions)).collect();
+    if hf_inference {
+        return serde_json::to_string(&vectors).unwrap_or_default();
+    }
+    let data: Vec<serde_json::Value> = vectors
+        .into_iter()
+        .enumerate()
+        .map(|(index, embedding)| {
+            serde_json::json!({"object": "embedding", "index": index, "embedding": embedding})
+        })
+        .collect();
+    let tokens: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+    serde_json::json!({"object": "list", "model": "mock", "data": data,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+    .to_string()
+}
 
 /// The data payloads of a chat stream answering `text` word by word, OpenAI style, ending with
 /// a finish reason, usage and `[DONE]`.

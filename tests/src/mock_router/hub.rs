@@ -144,3 +144,33 @@ pub fn oauth_token_refused() -> Reply {
         r#"{"error":"invalid_grant","error_description":"revoked"}"#,
     )
 }
+
+/// The Hub's answer about `model` with its inference-provider mapping: each upstream serving
+/// it, as `(upstream, its id for the model, status, task)`.
+pub fn inference_mapping(model: &str, entries: &[(&str, &str, &str, &str)]) -> Reply {
+    let mapping: serde_json::Map<String, serde_json::Value> = entries
+        .iter()
+        .map(|(upstream, id, status, task)| {
+            (
+                (*upstream).to_owned(),
+                serde_json::json!({"providerId": id, "status": status, "task": task}),
+            )
+        })
+        .collect();
+    Reply::json(
+        200,
+        serde_json::json!({"id": model, "inferenceProviderMapping": mapping}).to_string(),
+    )
+}
+
+/// The Hub's billing usage for Inference Providers, in nano-dollars as the Hub gives them.
+pub fn billing_usage(used_nano: u64, included_nano: u64, limit_nano: u64, requests: u64) -> Reply {
+    Reply::json(
+        200,
+        serde_json::json!({"usage": {"inferenceProviders": {
+            "usedNanoUsd": used_nano, "includedNanoUsd": included_nano,
+            "limitNanoUsd": limit_nano, "numRequests": requests,
+        }, "jobs": {"usedMicroUsd": 0, "totalMinutes": 0}}})
+        .to_string(),
+    )
+}

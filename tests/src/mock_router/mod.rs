@@ -34,10 +34,10 @@ use std::{
 
 use crate::loopback::ServerThread;
 
-pub use bodies::{chat_chunks, fixture, models_body, stream_body};
+pub use bodies::{chat_chunks, embedding_of, embeddings_of, fixture, models_body, stream_body};
 pub use hub::{
-    OrgMembership, TokenKind, oauth_token, oauth_token_refused, whoami, whoami_body,
-    whoami_body_with_orgs,
+    OrgMembership, TokenKind, billing_usage, inference_mapping, oauth_token, oauth_token_refused,
+    whoami, whoami_body, whoami_body_with_orgs,
 };
 pub use recorded::{Disconnect, Recorded};
 pub use reply::{Reply, StreamEnd};
@@ -121,12 +121,12 @@ impl MockRouter {
         self.lock().requests.clone()
     }
 
-    /// Requests to one path.
+    /// Requests to one path, whatever their query (as routes match them).
     pub fn requests_to(&self, path: &str) -> Vec<Recorded> {
         self.lock()
             .requests
             .iter()
-            .filter(|r| r.path == path)
+            .filter(|r| r.path.split('?').next() == Some(path))
             .cloned()
             .collect()
     }

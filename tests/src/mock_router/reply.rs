@@ -30,6 +30,14 @@ pub enum Reply {
     /// Streams the request's last user message back, word by word, `gap` apart: each stream's
     /// answer identifies its request (for concurrency tests).
     EchoStream { gap: Duration },
+    /// Embeds the request's texts: one vector of `dimensions` per text, computed from the
+    /// text's words (texts sharing words point the same way, so a search finds the note that
+    /// shares a query's words), in OpenAI's shape (`input` → `data[].embedding`), or
+    /// hf-inference's (`inputs` → a bare array of vectors) when `hf_inference`.
+    EchoEmbeddings {
+        dimensions: usize,
+        hf_inference: bool,
+    },
     /// Chooses the reply by the request's bearer token; `otherwise` for any other token.
     ByToken {
         replies: Vec<(String, Reply)>,
@@ -68,6 +76,22 @@ pub enum StreamEnd {
 
 impl Reply {
     /// `status` with a JSON body.
+    /// OpenAI-shaped embeddings of the request's texts (see [`Reply::EchoEmbeddings`]).
+    pub fn echo_embeddings(dimensions: usize) -> Self {
+        Self::EchoEmbeddings {
+            dimensions,
+            hf_inference: false,
+        }
+    }
+
+    /// hf-inference-shaped embeddings of the request's texts (see [`Reply::EchoEmbeddings`]).
+    pub fn echo_hf_inference_embeddings(dimensions: usize) -> Self {
+        Self::EchoEmbeddings {
+            dimensions,
+            hf_inference: true,
+        }
+    }
+
     pub fn json(status: u16, body: impl Into<Vec<u8>>) -> Self {
         Self::Respond {
             status,

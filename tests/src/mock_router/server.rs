@@ -130,6 +130,24 @@ async fn respond(
                 .to_owned();
             Reply::words("echo", &prompt, gap, StreamEnd::Close)
         }
+        Reply::EchoEmbeddings {
+            dimensions,
+            hf_inference,
+        } => {
+            let body = request.json();
+            let texts: Vec<String> = match &body[if hf_inference { "inputs" } else { "input" }] {
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|item| item.as_str().unwrap_or_default().to_owned())
+                    .collect(),
+                serde_json::Value::String(text) => vec![text.clone()],
+                _ => Vec::new(),
+            };
+            Reply::json(
+                200,
+                super::bodies::embeddings_of(&texts, dimensions, hf_inference),
+            )
+        }
         other => other,
     };
     answer(socket, reply, &request.path, routes, stopped, keep_alive).await
@@ -181,7 +199,7 @@ async fn answer(
             }
             false
         }
-        Reply::EchoStream { .. } | Reply::ByToken { .. } => {
+        Reply::EchoStream { .. } | Reply::EchoEmbeddings { .. } | Reply::ByToken { .. } => {
             unreachable!("resolved before answering")
         }
         Reply::Flood {
