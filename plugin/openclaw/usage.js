@@ -6,8 +6,12 @@
 /** A forbidden usage read means the token may not read billing. */
 const PERMISSION_MISSING = "token lacks billing read permission";
 
-/** `$2.35`. */
-const money = (amount, unit) => (unit === "USD" ? `$${amount.toFixed(2)}` : `${amount.toFixed(2)} ${unit}`);
+/** `$2.35`: rounded at the half cent from the nano-units the amounts came in (0.345 is $0.35). */
+function money(amount, unit) {
+  const cents = Math.floor((Math.round(Math.max(0, amount) * 1e9) + 5e6) / 1e7);
+  const text = (cents / 100).toFixed(2);
+  return unit === "USD" ? `$${text}` : `${text} ${unit}`;
+}
 
 /** OpenClaw's snapshot for the bridge's usage answer. */
 export function usageSnapshot(answer, provider, displayName) {

@@ -5,6 +5,7 @@
 
 mod support;
 
+mod account_usage;
 mod advice;
 mod bridge_one_shot;
 mod bridge_resident;

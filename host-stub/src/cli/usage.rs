@@ -51,9 +51,13 @@ fn print_report(answer: &UsageAnswer) {
         day(answer.period_start),
         day(answer.period_end)
     );
-    let money = |amount: f64| match answer.currency.as_str() {
-        "USD" => format!("${amount:.2}"),
-        other => format!("{amount:.2} {other}"),
+    let money = |amount: f64| {
+        let cents = to_cents(amount);
+        let text = format!("{}.{:02}", cents / 100, cents % 100);
+        match answer.currency.as_str() {
+            "USD" => format!("${text}"),
+            other => format!("{text} {other}"),
+        }
     };
     let mut lines: Vec<(&str, String)> = Vec::new();
     if let Some(used) = answer.used {
@@ -82,6 +86,13 @@ fn print_report(answer: &UsageAnswer) {
     for note in &answer.notes {
         tell!("note: {note}");
     }
+}
+
+/// Whole cents, half a cent rounded up: amounts arrive as nano-units, so they are rounded there
+/// first (0.345 is 345,000,000 nano-dollars, $0.35, though the nearest float is below it).
+fn to_cents(amount: f64) -> u64 {
+    let nano = (amount.max(0.0) * 1e9).round() as u64;
+    (nano + 5_000_000) / 10_000_000
 }
 
 /// `2026-12-01` for Unix seconds (UTC).
