@@ -18,6 +18,7 @@ mod embeddings;
 mod hf_login;
 mod hostile_files_and_text;
 mod onboarding;
+mod openclaw_capabilities;
 mod openclaw_install;
 mod openclaw_resident;
 mod openclaw_shared_home;
