@@ -15,7 +15,7 @@ use openclaw_e2e::{
 use serde_json::json;
 
 use crate::support::{
-    CHAT, GLM, OAUTH_TOKEN, assert_no_secret,
+    CHAT, GLM, OAUTH_TOKEN, assert_no_secret, assert_no_secret_in_files,
     bridge::{call, folder},
     chat_request, error_of, installed_hf, mode, router_config, stream_of,
 };
@@ -161,12 +161,7 @@ fn an_expired_login_token_is_refreshed_once_written_back_and_used() {
     }
     assert_written_back(&hf_home, started);
     // Only the login's own files hold a token.
-    for (path, bytes) in sandbox.all_files() {
-        if path.starts_with(&hf_home) {
-            continue;
-        }
-        assert_no_secret(&String::from_utf8_lossy(&bytes), &SECRETS);
-    }
+    assert_no_secret_in_files(sandbox.root(), &SECRETS, |path| path.starts_with(&hf_home));
 }
 
 #[test]

@@ -9,14 +9,14 @@
 use std::{os::unix::fs::PermissionsExt, path::Path, process::Command};
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, files_under, models_body,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, models_body,
     openclaw::{Home, assemble_folder, bridge_in, installation, pack_archive},
     workspace_root,
 };
 use serde_json::Value;
 
 use crate::support::{
-    CHAT, MODELS, R1, assert_ours_with_the_token,
+    CHAT, MODELS, R1, assert_no_secret_in_files, assert_ours_with_the_token,
     openclaw::{assert_no_leak, install, json_of, ok},
     openclaw_onboarding, serve_models, stream_of, with,
 };
@@ -230,17 +230,11 @@ fn our_folder_serves_the_huggingface_provider_in_real_openclaw() {
     ok(home.run(["plugins", "list", "--json"]));
 
     // The token is in OpenClaw's credential store and nowhere else.
-    for (path, bytes) in files_under(home.path()) {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("openclaw.sqlite") {
-            continue; // OpenClaw's profile store
-        }
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
-            "the token leaked into {}",
-            path.display()
-        );
-    }
+    assert_no_secret_in_files(home.path(), &[SENTINEL_TOKEN], |path| {
+        // OpenClaw's profile store.
+        path.file_name()
+            .is_some_and(|name| name.to_string_lossy().starts_with("openclaw.sqlite"))
+    });
 }
 
 #[test]

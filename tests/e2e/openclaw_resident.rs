@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use crate::support::{
     CHAT, MODELS, drip,
     openclaw::{install, json_of, ok},
-    stream_of, wait_for,
+    stream_of, wait_for, wait_for_disconnect,
 };
 
 const MODEL: &str = "huggingface/mock-org/Mock-Model";
@@ -178,11 +178,7 @@ fn openclaw_killed_outright_leaves_no_bridge_behind() {
         !alive(bridge)
     });
     eprintln!("the bridge exited {:?} after OpenClaw", killed.elapsed());
-    wait_for(
-        "the router to see the connection close",
-        Duration::from_secs(5),
-        || !router.disconnects().is_empty(),
-    );
+    wait_for_disconnect(&router);
     let _ = openclaw.kill();
     let _ = openclaw.wait();
 }

@@ -10,8 +10,8 @@ use openclaw_e2e::{
 use serde_json::json;
 
 use crate::support::{
-    CHAT, MODELS, WHOAMI, installed_hf, models_router, no_leak, plugin_settings, pointed_at,
-    stream_of,
+    CHAT, MODELS, WHOAMI, assert_no_secret_in_files, installed_hf, models_router, no_leak,
+    plugin_settings, pointed_at, stream_of,
 };
 
 #[test]
@@ -38,16 +38,9 @@ fn the_sentinel_token_is_only_in_the_profile_store() {
         let run = sandbox.run(&args);
         no_leak(&run);
     }
-    for (path, bytes) in sandbox.all_files() {
-        if path.ends_with("auth-profiles.json") {
-            continue;
-        }
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
-            "token leaked into {}",
-            path.display()
-        );
-    }
+    assert_no_secret_in_files(sandbox.root(), &[SENTINEL_TOKEN], |path| {
+        path.ends_with("auth-profiles.json")
+    });
 }
 
 /// Every command, at the most verbose log level, with the sentinel token in the environment and
@@ -192,17 +185,13 @@ fn the_token_stays_in_the_profile_store_through_every_command() {
         listed.stderr.contains("loaded plugin huggingface"),
         "not verbose:\n{listed}"
     );
-    let store = sandbox.profile_store();
-    for (path, bytes) in sandbox.all_files() {
-        if path == store || path.starts_with(sandbox.state_dir().join("extensions")) {
-            continue;
-        }
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
-            "the token leaked into {}",
-            path.display()
-        );
-    }
+    let (store, extensions) = (
+        sandbox.profile_store(),
+        sandbox.state_dir().join("extensions"),
+    );
+    assert_no_secret_in_files(sandbox.root(), &[SENTINEL_TOKEN], |path| {
+        path == store || path.starts_with(&extensions)
+    });
     use std::os::unix::fs::PermissionsExt;
     for secret_file in [store, sandbox.state_dir().join("openclaw.json")] {
         let mode = std::fs::metadata(&secret_file)

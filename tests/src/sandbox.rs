@@ -198,6 +198,20 @@ impl Sandbox {
         command
     }
 
+    /// Starts `host-stub` with `args` in the background, its stdout and stderr piped.
+    pub fn start<I, S>(&self, args: I) -> std::process::Child
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        crate::spawn(
+            self.command()
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped()),
+        )
+    }
+
     /// Runs `host-stub` with `args` and collects its output, failing the test if it has not
     /// finished within `deadline` (it is killed then: a hang is the finding).
     pub fn run_within<I, S>(&self, args: I, deadline: std::time::Duration) -> Run
@@ -205,13 +219,7 @@ impl Sandbox {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let child = crate::spawn(
-            self.command()
-                .args(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped()),
-        );
-        crate::process::finish_within(child, deadline, "host-stub")
+        crate::process::finish_within(self.start(args), deadline, "host-stub")
     }
 
     /// Runs `host-stub` with `args` and collects its output.

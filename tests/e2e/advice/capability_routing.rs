@@ -217,9 +217,7 @@ fn the_resident_bridge_routes_by_its_catalog_and_remembers_a_refused_upstream() 
                        "settings": settings(&router), "mode": "strict"}),
     );
     assert_eq!(bridge.answer(1).last().unwrap()["type"], "done");
-
-    bridge.send(&tools_request(2, &router, &format!("huggingface/{QWEN}")));
-    let first = bridge.answer(2);
+    let first = bridge.ask(&tools_request(2, &router, &format!("huggingface/{QWEN}")));
     assert_eq!(first.last().unwrap()["type"], "done", "{first:?}");
     assert_eq!(
         notices_in(&first),
@@ -232,8 +230,7 @@ fn the_resident_bridge_routes_by_its_catalog_and_remembers_a_refused_upstream() 
         ]
     );
     // The next request skips the refused upstream: the next fastest that takes tools.
-    bridge.send(&tools_request(3, &router, &format!("huggingface/{QWEN}")));
-    let second = bridge.answer(3);
+    let second = bridge.ask(&tools_request(3, &router, &format!("huggingface/{QWEN}")));
     assert_eq!(
         notices_in(&second),
         [routed_notice("together", "tools", "tools").as_str()]
@@ -270,8 +267,7 @@ fn the_resident_bridge_fetches_its_catalog_in_the_background_without_delaying_th
     let dir = folder(&sandbox);
     let mut bridge = Resident::ready(&dir, &[]);
     let started = Instant::now();
-    bridge.send(&tools_request(1, &router, &format!("huggingface/{QWEN}")));
-    let first = bridge.answer(1);
+    let first = bridge.ask(&tools_request(1, &router, &format!("huggingface/{QWEN}")));
     let done_at = Instant::now();
     assert_eq!(first.last().unwrap()["type"], "done");
     assert!(notices_in(&first).is_empty(), "no data yet: {first:?}");
@@ -293,8 +289,7 @@ fn the_resident_bridge_fetches_its_catalog_in_the_background_without_delaying_th
     );
     // Once the catalog is in, later calls use it.
     while Instant::now() < started + Duration::from_secs(10) {
-        bridge.send(&tools_request(2, &router, &format!("huggingface/{QWEN}")));
-        let answer = bridge.answer(2);
+        let answer = bridge.ask(&tools_request(2, &router, &format!("huggingface/{QWEN}")));
         if !notices_in(&answer).is_empty() {
             assert_eq!(
                 notices_in(&answer),

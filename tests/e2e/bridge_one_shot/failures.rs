@@ -6,7 +6,6 @@
 use std::{
     io::Read,
     os::unix::fs::PermissionsExt,
-    path::Path,
     process::{Child, ChildStdout},
     time::{Duration, Instant},
 };
@@ -18,7 +17,7 @@ use openclaw_e2e::{
 use serde_json::Value;
 
 use crate::support::{
-    CHAT, MODELS,
+    MODELS,
     bridge::{KEY, call, folder, start},
     chat_request, chat_router, drip, serve_models, str_of, wait_for_disconnect,
 };
@@ -189,38 +188,46 @@ fn a_missing_or_refused_plugin_is_exit_code_3() {
     assert!(refused.message().contains("writable"), "{refused}");
 }
 
-/// A stream that drips forever, for interruption tests.
-fn dripping(router: &MockRouter) {
-    router.on(
-        "POST",
-        CHAT,
-        drip("together", "word ", 400, 20, StreamEnd::Stall),
-    );
+/// A one-shot chat through the bridge against a router whose stream drips forever, its first
+/// byte of output read: the stream is under way.
+struct UnderWay {
+    router: MockRouter,
+    _sandbox: Sandbox,
+    child: Child,
+    stdout: ChildStdout,
+    first: u8,
 }
 
-/// Starts a chat through the bridge in `dir` against `router` and waits for its first byte of
-/// output, so the stream is under way; returns the child, its output and that byte.
-fn chat_under_way(router: &MockRouter, dir: &Path) -> (Child, ChildStdout, u8) {
-    let base_url = router.base_url();
+fn chat_under_way() -> UnderWay {
+    let router = chat_router(drip("together", "word ", 400, 20, StreamEnd::Stall));
+    let sandbox = Sandbox::new();
     let mut child = start(
-        dir,
+        &folder(&sandbox),
         &KEY,
-        &["chat", "--base-url", &base_url],
+        &["chat", "--base-url", &router.base_url()],
         Some(&chat_request("huggingface/a/b", "hi")),
     );
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 1];
     stdout.read_exact(&mut first).unwrap();
-    (child, stdout, first[0])
+    UnderWay {
+        router,
+        _sandbox: sandbox,
+        child,
+        stdout,
+        first: first[0],
+    }
 }
 
 #[test]
 fn a_bridge_terminated_mid_stream_ends_with_a_typed_line_and_closes_the_connection() {
-    let router = MockRouter::start();
-    dripping(&router);
-    let sandbox = Sandbox::new();
-    let dir = folder(&sandbox);
-    let (mut child, mut stdout, first) = chat_under_way(&router, &dir);
+    let UnderWay {
+        router,
+        _sandbox,
+        mut child,
+        mut stdout,
+        first,
+    } = chat_under_way();
     // SAFETY: signalling our own child.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
     let mut rest = Vec::new();
@@ -240,11 +247,13 @@ fn a_bridge_terminated_mid_stream_ends_with_a_typed_line_and_closes_the_connecti
 
 #[test]
 fn a_reader_that_goes_away_cancels_the_request() {
-    let router = MockRouter::start();
-    dripping(&router);
-    let sandbox = Sandbox::new();
-    let dir = folder(&sandbox);
-    let (mut child, stdout, _) = chat_under_way(&router, &dir);
+    let UnderWay {
+        router,
+        _sandbox,
+        mut child,
+        stdout,
+        first: _,
+    } = chat_under_way();
     drop(stdout);
     let started = Instant::now();
     let status = child.wait().unwrap();

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use crate::support::{
     CHAT, MODELS,
-    bridge::{Resident, chat, folder, settings},
+    bridge::{Resident, chat, settings},
     stream_of, text_of, wait_for,
 };
 
@@ -19,10 +19,11 @@ use crate::support::{
 fn after_one_chat(idle_close: Option<Duration>) -> (MockRouter, Sandbox, Resident) {
     let router = MockRouter::start_with(Connections::KeepAlive { idle_close });
     router.on("POST", CHAT, stream_of("still here", "together"));
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
-    bridge.send(&chat(1, &router, "hi"));
-    assert_eq!(bridge.answer(1).last().unwrap()["type"], "done");
+    let (sandbox, mut bridge) = Resident::fresh();
+    assert_eq!(
+        bridge.ask(&chat(1, &router, "hi")).last().unwrap()["type"],
+        "done"
+    );
     (router, sandbox, bridge)
 }
 
@@ -31,8 +32,7 @@ fn calls_share_one_warm_connection_and_prepare_opens_it_ahead() {
     let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
     router.on("POST", CHAT, stream_of("warm words", "together"));
     router.on("HEAD", MODELS, Reply::json(200, ""));
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     bridge.send(&json!({"rid": 1, "op": "prepare", "settings": settings(&router)}));
     assert_eq!(
         bridge.answer(1)[0],
@@ -92,13 +92,16 @@ fn a_stream_whose_end_lags_its_done_keeps_its_connection() {
             end: StreamEnd::Close,
         },
     );
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
-    bridge.send(&chat(1, &router, "hi"));
-    assert_eq!(bridge.answer(1).last().unwrap()["type"], "done");
+    let (_sandbox, mut bridge) = Resident::fresh();
+    assert_eq!(
+        bridge.ask(&chat(1, &router, "hi")).last().unwrap()["type"],
+        "done"
+    );
     std::thread::sleep(Duration::from_millis(600));
-    bridge.send(&chat(2, &router, "hi"));
-    assert_eq!(bridge.answer(2).last().unwrap()["type"], "done");
+    assert_eq!(
+        bridge.ask(&chat(2, &router, "hi")).last().unwrap()["type"],
+        "done"
+    );
     let ports: Vec<u16> = router
         .requests_to(CHAT)
         .iter()
@@ -115,8 +118,7 @@ fn a_connection_the_router_closed_costs_no_error() {
     let (router, _sandbox, mut bridge) = after_one_chat(Some(Duration::from_millis(150)));
     // The router drops the idle connection; the next call must not notice.
     std::thread::sleep(Duration::from_millis(400));
-    bridge.send(&chat(2, &router, "hi"));
-    let second = bridge.answer(2);
+    let second = bridge.ask(&chat(2, &router, "hi"));
     assert_eq!(second.last().unwrap()["type"], "done", "{second:?}");
     assert_eq!(text_of(&second), "still here");
 }
@@ -149,8 +151,7 @@ fn a_connection_the_router_closed_while_idle_is_replaced_without_a_failure() {
     // The router closes the idle connection before the next request: it never had that
     // request, which goes on a new connection — once, and successfully.
     std::thread::sleep(Duration::from_millis(400));
-    bridge.send(&chat(2, &router, "hi"));
-    let second = bridge.answer(2);
+    let second = bridge.ask(&chat(2, &router, "hi"));
     assert_eq!(second.last().unwrap()["type"], "done", "{second:?}");
     let chats = router.requests_to(CHAT);
     assert_eq!(chats.len(), 2);

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::support::{
     bridge::{Resident, chat, folder},
-    chat_router, drip, str_of, wait_for,
+    chat_router, drip, str_of, wait_for, wait_for_disconnect,
 };
 
 #[test]
@@ -41,24 +41,26 @@ fn a_refused_plugin_is_said_at_hello() {
 
 #[test]
 fn garbage_on_stdin_is_answered_and_survived() {
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     bridge.send_raw("{not json\n");
     let bad = bridge.next_line(Duration::from_secs(5));
     assert_eq!(bad["type"], "rejected");
     assert_eq!(bad["code"], "invalid_message");
     assert!(bad.get("rid").is_none());
-    bridge.send(&json!({"rid": 4, "op": "summon"}));
-    let unknown = bridge.answer(4);
+    let unknown = bridge.ask(&json!({"rid": 4, "op": "summon"}));
     assert_eq!(unknown[0]["code"], "invalid_request");
     assert!(
         str_of(&unknown[0]["message"]).contains("unknown variant `summon`"),
         "{unknown:?}"
     );
-    bridge.send(&json!({"rid": 5, "op": "chat", "request": []}));
-    assert_eq!(bridge.answer(5)[0]["code"], "invalid_request");
-    bridge.send(&json!({"rid": 6, "op": "catalog", "mode": "static", "settings": 5}));
-    assert_eq!(bridge.answer(6)[0]["code"], "invalid_request");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 5, "op": "chat", "request": []}))[0]["code"],
+        "invalid_request"
+    );
+    assert_eq!(
+        bridge.ask(&json!({"rid": 6, "op": "catalog", "mode": "static", "settings": 5}))[0]["code"],
+        "invalid_request"
+    );
     // A message over the cap is skipped without holding it in memory.
     let huge = format!(
         "{{\"rid\":7,\"op\":\"info\",\"pad\":\"{}\"}}\n",
@@ -70,8 +72,10 @@ fn garbage_on_stdin_is_answered_and_survived() {
         skipped["message"].as_str().unwrap().contains("was skipped"),
         "{skipped}"
     );
-    bridge.send(&json!({"rid": 8, "op": "info"}));
-    assert_eq!(bridge.answer(8)[0]["type"], "done");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 8, "op": "info"}))[0]["type"],
+        "done"
+    );
     // A request id in use twice at once is rejected on a line that ends no request: the live
     // request goes on, and ends as its own.
     let router = chat_router(Reply::Stall);
@@ -80,24 +84,18 @@ fn garbage_on_stdin_is_answered_and_survived() {
     let twice = bridge.next_for(9);
     assert_eq!(twice["type"], "rejected", "{twice}");
     assert_eq!(twice["code"], "duplicate_rid");
-    bridge.send(&json!({"rid": 9, "op": "cancel"}));
-    let ended = bridge.answer(9);
+    let ended = bridge.ask(&json!({"rid": 9, "op": "cancel"}));
     assert_eq!(ended.last().unwrap()["code"], "cancelled", "{ended:?}");
 }
 
 #[test]
 fn closing_stdin_ends_the_bridge_and_its_requests() {
     let router = chat_router(drip("together", "drip ", 500, 20, StreamEnd::Stall));
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     bridge.send(&chat(1, &router, "hi"));
     assert_eq!(bridge.next_for(1)["type"], "servingProvider");
     assert_eq!(bridge.close(Duration::from_secs(1)), Some(0));
-    wait_for(
-        "the request outlived the bridge",
-        Duration::from_secs(5),
-        || !router.disconnects().is_empty(),
-    );
+    wait_for_disconnect(&router);
 }
 
 #[test]

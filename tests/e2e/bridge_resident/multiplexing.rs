@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::support::{
     CHAT, MODELS,
     bridge::{Resident, chat, folder, settings},
-    chat_router, drip, serve_models, stream_of, text_of, wait_for,
+    chat_router, drip, serve_models, stream_of, text_of, wait_for, wait_for_disconnect,
 };
 
 #[test]
@@ -81,16 +81,14 @@ fn one_process_answers_concurrent_requests_each_under_its_id() {
 #[test]
 fn a_cancel_stops_that_request_only() {
     let router = chat_router(drip("together", "word ", 400, 20, StreamEnd::Close));
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     bridge.send(&chat(1, &router, "first"));
     bridge.send(&chat(2, &router, "second"));
     // Both under way.
     assert_eq!(bridge.next_for(1)["type"], "servingProvider");
     assert_eq!(bridge.next_for(2)["type"], "servingProvider");
     let cancelled_at = Instant::now();
-    bridge.send(&json!({"rid": 1, "op": "cancel"}));
-    let first = bridge.answer(1);
+    let first = bridge.ask(&json!({"rid": 1, "op": "cancel"}));
     let last = first.last().unwrap();
     assert_eq!(last["type"], "error", "{first:?}");
     assert_eq!(last["code"], "cancelled");
@@ -99,11 +97,7 @@ fn a_cancel_stops_that_request_only() {
         "the cancel took {:?}",
         cancelled_at.elapsed()
     );
-    wait_for(
-        "the router never saw the cancel",
-        Duration::from_secs(5),
-        || !router.disconnects().is_empty(),
-    );
+    wait_for_disconnect(&router);
     let second = bridge.answer(2);
     assert_eq!(
         second.last().unwrap()["type"],
@@ -113,8 +107,10 @@ fn a_cancel_stops_that_request_only() {
     assert_eq!(text_of(&second), "word ".repeat(400));
     // A cancel for a request that is not in flight is ignored.
     bridge.send(&json!({"rid": 77, "op": "cancel"}));
-    bridge.send(&json!({"rid": 3, "op": "info"}));
-    assert_eq!(bridge.answer(3)[0]["result"]["id"], "huggingface");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 3, "op": "info"}))[0]["result"]["id"],
+        "huggingface"
+    );
 }
 
 #[test]
@@ -161,8 +157,7 @@ fn each_request_brings_its_own_credential() {
 #[test]
 fn without_any_credential_the_request_fails_and_the_bridge_goes_on() {
     let router = MockRouter::start();
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     let mut bare = chat(1, &router, "hi");
     bare.as_object_mut().unwrap().remove("credential");
     bridge.send(&bare);
@@ -170,16 +165,17 @@ fn without_any_credential_the_request_fails_and_the_bridge_goes_on() {
     assert_eq!(failed[0]["code"], "no_credential", "{failed:?}");
     assert!(failed[0]["message"].as_str().unwrap().contains("HF_TOKEN"));
     assert!(router.requests().is_empty());
-    bridge.send(&json!({"rid": 2, "op": "info"}));
-    assert_eq!(bridge.answer(2)[0]["result"]["id"], "huggingface");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 2, "op": "info"}))[0]["result"]["id"],
+        "huggingface"
+    );
 }
 
 #[test]
 fn a_cancel_reaches_a_catalog_download() {
     let router = MockRouter::start();
     router.on("GET", MODELS, Reply::Stall);
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     bridge.send(
         &json!({"rid": 1, "op": "catalog", "credential": SENTINEL_TOKEN,
         "settings": settings(&router)}),
@@ -190,16 +186,11 @@ fn a_cancel_reaches_a_catalog_download() {
         || !router.requests_to(MODELS).is_empty(),
     );
     let cancelled_at = Instant::now();
-    bridge.send(&json!({"rid": 1, "op": "cancel"}));
-    let answer = bridge.answer(1);
+    let answer = bridge.ask(&json!({"rid": 1, "op": "cancel"}));
     assert_eq!(answer.last().unwrap()["code"], "cancelled", "{answer:?}");
     // Well before the 30 s the download would otherwise be given.
     assert!(cancelled_at.elapsed() < Duration::from_secs(5));
-    wait_for(
-        "the download's connection stayed open",
-        Duration::from_secs(5),
-        || !router.disconnects().is_empty(),
-    );
+    wait_for_disconnect(&router);
 }
 
 #[test]
@@ -232,8 +223,7 @@ fn an_answer_too_large_for_a_line_fails_only_its_own_request() {
         ),
         Reply::sse("a", &events, Duration::ZERO, StreamEnd::Close),
     ));
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     let mut small = chat(2, &router, "hi");
     small["credential"] = "hf_small_answer_token_000000".into();
     bridge.send(&chat(1, &router, "hi"));
@@ -243,16 +233,17 @@ fn an_answer_too_large_for_a_line_fails_only_its_own_request() {
     assert_eq!(last["type"], "error");
     assert_eq!(last["code"], "answer_too_large", "{}", last["message"]);
     assert_eq!(text_of(&bridge.answer(2)), "small and fine");
-    bridge.send(&json!({"rid": 3, "op": "info"}));
-    assert_eq!(bridge.answer(3)[0]["type"], "done");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 3, "op": "info"}))[0]["type"],
+        "done"
+    );
 }
 
 #[test]
 fn requests_beyond_the_bytes_in_flight_are_busy_and_the_others_go_on() {
     let router = MockRouter::start();
     router.on("GET", MODELS, Reply::Stall);
-    let sandbox = Sandbox::new();
-    let mut bridge = Resident::ready(&folder(&sandbox), &[]);
+    let (_sandbox, mut bridge) = Resident::fresh();
     // Eight requests of 30 MiB each are 240 MiB in flight; a ninth is over the 256 MiB budget.
     let pad = "x".repeat(30 << 20);
     for rid in 1..=9 {
@@ -264,8 +255,10 @@ fn requests_beyond_the_bytes_in_flight_are_busy_and_the_others_go_on() {
     let ninth = bridge.answer(9);
     assert_eq!(ninth[0]["code"], "busy", "{ninth:?}");
     // A small request still fits, and the big ones end when cancelled.
-    bridge.send(&json!({"rid": 10, "op": "info"}));
-    assert_eq!(bridge.answer(10)[0]["type"], "done");
+    assert_eq!(
+        bridge.ask(&json!({"rid": 10, "op": "info"}))[0]["type"],
+        "done"
+    );
     for rid in 1..=8 {
         bridge.send(&json!({"rid": rid, "op": "cancel"}));
         assert_eq!(bridge.answer(rid).last().unwrap()["code"], "cancelled");

@@ -38,13 +38,7 @@ fn gateway_once_refreshes_writes_and_reports_each_provider() {
 fn gateway_refreshes_periodically_and_stops_cleanly_on_sigterm() {
     let router = models_router(2);
     let sandbox = pointed_at(&router, json!({}));
-    let child = sandbox
-        .command()
-        .args(["gateway", "run", "--interval", "1"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = sandbox.start(["gateway", "run", "--interval", "1"]);
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while router.requests_to(MODELS).len() < 2 {
         assert!(std::time::Instant::now() < deadline, "no second refresh");

@@ -79,13 +79,7 @@ fn the_overall_deadline_ends_a_stream_that_drips_forever() {
 fn ctrl_c_cancels_the_request_and_the_server_sees_the_disconnect() {
     let router = chat_router(drip("x", "word ", 400, 20, StreamEnd::Close));
     let sandbox = pointed_at(&router, json!({}));
-    let mut child = sandbox
-        .command()
-        .args(["chat", "--model", "huggingface/a/b", "hi"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = sandbox.start(["chat", "--model", "huggingface/a/b", "hi"]);
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 5];
     use std::io::Read;

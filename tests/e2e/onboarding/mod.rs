@@ -12,7 +12,7 @@ use openclaw_e2e::{
     MockRouter, Run, SENTINEL_TOKEN, Sandbox, mock_router::TokenKind, mock_router::whoami,
 };
 
-use crate::support::{WHOAMI, assert_token_in_no_file_but, installed_hf, keyless, no_leak};
+use crate::support::{WHOAMI, assert_no_secret_in_files, installed_hf, keyless, no_leak};
 
 /// The token appears in no output and in no file but the credential store.
 fn assert_token_only_in_store(sandbox: &Sandbox, runs: &[&Run]) {
@@ -20,7 +20,7 @@ fn assert_token_only_in_store(sandbox: &Sandbox, runs: &[&Run]) {
         no_leak(run);
     }
     let extensions = sandbox.state_dir().join("extensions");
-    assert_token_in_no_file_but(sandbox, |path| {
+    assert_no_secret_in_files(sandbox.root(), &[SENTINEL_TOKEN], |path| {
         path == sandbox.profile_store() || path.starts_with(&extensions)
     });
 }

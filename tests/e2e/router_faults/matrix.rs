@@ -28,6 +28,13 @@ fn chat(base_url: &str, settings: Value) -> Outcome {
     )
 }
 
+/// A router whose chats and model list both answer `reply`.
+fn both_answering(reply: Reply) -> MockRouter {
+    let router = chat_router(reply.clone());
+    router.on("GET", MODELS, reply);
+    router
+}
+
 /// A catalog refresh against `base_url` with a body cap and an overall deadline (0: the
 /// plugin's own).
 fn catalog(base_url: &str, max_body_bytes: u64, overall_ms: u64) -> Result<Catalog, ProviderError> {
@@ -61,10 +68,7 @@ fn connection_refused() {
 
 #[test]
 fn reset_before_headers() {
-    let router = MockRouter::start();
-    router
-        .on("POST", CHAT, Reply::Reset)
-        .on("GET", MODELS, Reply::Reset);
+    let router = both_answering(Reply::Reset);
     assert_eq!(
         chat(&router.base_url(), json!({})).code(),
         ErrorCode::NETWORK
@@ -117,10 +121,7 @@ fn reset_mid_body() {
 
 #[test]
 fn stall_before_headers() {
-    let router = MockRouter::start();
-    router
-        .on("POST", CHAT, Reply::Stall)
-        .on("GET", MODELS, Reply::Stall);
+    let router = both_answering(Reply::Stall);
     let chat = chat(&router.base_url(), json!({"firstByteTimeoutMs": 300}));
     assert_eq!(chat.code(), ErrorCode::TIMEOUT, "{chat:?}");
     assert!(chat.took < Duration::from_secs(10), "{:?}", chat.took);

@@ -155,6 +155,14 @@ impl Resident {
         Self::start_guarding(dir, env, args, &[SENTINEL_TOKEN])
     }
 
+    /// A plugin folder of its own in a new sandbox (kept as long as it is), and `serve` started
+    /// in it, its hello read.
+    pub fn fresh() -> (Sandbox, Self) {
+        let sandbox = Sandbox::new();
+        let bridge = Self::ready(&folder(&sandbox), &[]);
+        (sandbox, bridge)
+    }
+
     /// Starts `serve` in `dir` with `env` and reads its hello, which must be one.
     pub fn ready(dir: &Path, env: &[(&str, &str)]) -> Self {
         let mut bridge = Self::start(dir, env, &[]);
@@ -223,6 +231,13 @@ impl Resident {
             held: Vec::new(),
             raw,
         }
+    }
+
+    /// Sends `message` and returns its answer (see [`Self::answer`]).
+    pub fn ask(&mut self, message: &Value) -> Vec<Value> {
+        self.send(message);
+        let rid = message["rid"].as_u64().expect("a request id");
+        self.answer(rid)
     }
 
     pub fn send(&mut self, message: &Value) {

@@ -16,7 +16,8 @@ use std::{
 };
 
 use openclaw_e2e::{
-    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, mock_router::Recorded, stage_hf,
+    MockRouter, Reply, Run, SENTINEL_TOKEN, Sandbox, StreamEnd, files_under, mock_router::Recorded,
+    stage_hf,
 };
 use serde_json::{Value, json};
 
@@ -320,17 +321,17 @@ pub fn no_leak(run: &Run) -> &Run {
     run
 }
 
-/// Asserts that the sentinel token is in no file under the sandbox but those `allowed` says.
-pub fn assert_token_in_no_file_but(sandbox: &Sandbox, allowed: impl Fn(&Path) -> bool) {
-    for (path, bytes) in sandbox.all_files() {
-        if allowed(&path) {
-            continue;
+/// Asserts that none of `secrets` is in any file under `dir` but those `allowed` says.
+pub fn assert_no_secret_in_files(dir: &Path, secrets: &[&str], allowed: impl Fn(&Path) -> bool) {
+    for (path, bytes) in files_under(dir) {
+        if !allowed(&path) {
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                secrets.iter().all(|secret| !text.contains(secret)),
+                "a token leaked into {}",
+                path.display()
+            );
         }
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(SENTINEL_TOKEN),
-            "the token leaked into {}",
-            path.display()
-        );
     }
 }
 
