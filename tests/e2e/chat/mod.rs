@@ -1,11 +1,13 @@
 //! `host-stub chat` end to end, driving the real Hugging Face plugin against the mock router:
 //! streamed and one-shot answers, reasoning and tool calls ([`streaming`]), every error shape
 //! ([`errors`]), retries and fallbacks — and none once the request may have reached the router
-//! or output started ([`retries`]), deadlines and cancellation ([`deadlines`]).
+//! or output started ([`retries`]), deadlines and cancellation ([`deadlines`]), a conversation
+//! continued across runs and a turn priced at its upstream's prices ([`sessions`]).
 
 mod deadlines;
 mod errors;
 mod retries;
+mod sessions;
 mod streaming;
 
 use openclaw_e2e::{Run, SENTINEL_TOKEN, Sandbox};
