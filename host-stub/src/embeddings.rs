@@ -3,7 +3,7 @@
 //! settings, and the call. The answer is the plugin's `EmbeddingResult`.
 
 use openclaw_provider_abi::{
-    Cancellation, Capabilities, ErrorCode, ProviderError, Timeouts,
+    Cancellation, Capabilities, ErrorCode, ProviderError,
     documents::{EmbeddingRequest, EmbeddingResult},
 };
 
@@ -47,13 +47,7 @@ pub fn embed(
             ),
         )
     })?;
-    let credential = host
-        .credential(plugin, None)
-        .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
-    let context = host
-        .config
-        .provider_settings(plugin.id())
-        .call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
+    let context = host.call_context(plugin)?;
     let request = EmbeddingRequest {
         model: reference.clone(),
         input: options.texts.clone(),

@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeSet, path::PathBuf};
 
-use openclaw_provider_abi::AuthMethod;
+use openclaw_provider_abi::{AuthMethod, CallContext, ErrorCode, ProviderError, Timeouts};
 use provider_host::{
     credentials::{self, Credential, CredentialError, Lookup},
     discovery::{executable_dir, find_candidates, search_roots},
@@ -128,6 +128,18 @@ impl Host {
                 configured: stored.configured.as_ref(),
             },
         )?)
+    }
+
+    /// The context of a call to `plugin` beyond chat: its credential (as [`Host::credential`]
+    /// finds it, with no value from the command line) and its settings, default timeouts.
+    pub fn call_context(&self, plugin: &LoadedPlugin) -> Result<CallContext, ProviderError> {
+        let credential = self
+            .credential(plugin, None)
+            .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
+        Ok(self
+            .config
+            .provider_settings(plugin.id())
+            .call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default()))
     }
 
     /// What the credential stores and the configuration hold for `method`'s provider (see

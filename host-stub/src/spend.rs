@@ -3,7 +3,7 @@
 //! settings, and the call. The answer is the plugin's `UsageReport`.
 
 use openclaw_provider_abi::{
-    Cancellation, Capabilities, ErrorCode, ProviderError, Timeouts, documents::UsageReport,
+    Cancellation, Capabilities, ErrorCode, ProviderError, documents::UsageReport,
 };
 
 use crate::host::Host;
@@ -36,13 +36,7 @@ pub fn account_usage(
                 )
             })?,
     };
-    let credential = host
-        .credential(plugin, None)
-        .map_err(|err| ProviderError::new(ErrorCode::INVALID_REQUEST, err.to_string()))?;
-    let context = host
-        .config
-        .provider_settings(plugin.id())
-        .call_context(credential.as_ref().map(|c| &c.secret), Timeouts::default());
+    let context = host.call_context(plugin)?;
     let answer = plugin.account_usage(&context, cancel)?;
     let report = serde_json::from_str(&answer).map_err(|err| {
         ProviderError::new(

@@ -33,7 +33,12 @@ fn main() {
         CHAT,
         Reply::Delay(
             Duration::from_millis(1500),
-            Box::new(Reply::words("together", "ok", Duration::ZERO, StreamEnd::Close)),
+            Box::new(Reply::words(
+                "together",
+                "ok",
+                Duration::ZERO,
+                StreamEnd::Close,
+            )),
         ),
     );
     let scratch = tempfile::tempdir().unwrap();
@@ -51,7 +56,9 @@ fn main() {
         values[values.len() / 2]
     };
     let bytes_in_flight = (requests * mib) as f64;
-    println!("\n{requests} chats of {mib} MiB at once ({bytes_in_flight} MiB of requests), median of {runs}\n");
+    println!(
+        "\n{requests} chats of {mib} MiB at once ({bytes_in_flight} MiB of requests), median of {runs}\n"
+    );
     println!("| phase | RSS MiB |");
     println!("|---|---|");
     println!("| idle, after hello | {:.1} |", median(0));
@@ -140,7 +147,13 @@ fn one_run(folder: &std::path::Path, router: &MockRouter, requests: usize, mib: 
     drop(stdin);
     let _ = child.wait();
     let mib = |kib: u64| kib as f64 / 1024.0;
-    [mib(idle), mib(peak), mib(settled), busy as f64, mib(burst_peak)]
+    [
+        mib(idle),
+        mib(peak),
+        mib(settled),
+        busy as f64,
+        mib(burst_peak),
+    ]
 }
 
 /// A figure of `/proc/<pid>/status`, in KiB.

@@ -546,17 +546,27 @@ mod tests {
         assert_eq!(prepared.unpin_after(&failed), None);
     }
 
+    /// The router's refusal of a parameter an upstream does not take.
+    fn unsupported(param: &str) -> ProviderError {
+        let body = format!(
+            r#"{{"error":{{"message":"The following parameters are not supported: {param}","type":"UNSUPPORTED_OPENAI_PARAMS"}}}}"#
+        );
+        errors::from_response(
+            400,
+            &reqwest::header::HeaderMap::new(),
+            body.as_bytes(),
+            errors::Operation::Chat {
+                model: "zai-org/GLM-4.7",
+            },
+            None,
+        )
+    }
+
     #[test]
     fn a_refused_reasoning_effort_is_dropped_and_the_request_goes_again_once() {
         let request = r#"{"model":"zai-org/GLM-4.7","messages":[{"role":"user","content":"hi"}],"reasoning_effort":"high","temperature":0.5}"#;
         let mut prepared = prepare(&context(), request, true).unwrap();
-        let refusal = errors::from_response(
-            400,
-            &reqwest::header::HeaderMap::new(),
-            br#"{"error":{"message":"The following parameters are not supported: reasoning_effort","type":"UNSUPPORTED_OPENAI_PARAMS"}}"#,
-            errors::Operation::Chat { model: "zai-org/GLM-4.7" },
-            None,
-        );
+        let refusal = unsupported("reasoning_effort");
         let notice = prepared.adjust_after(&refusal).expect("adjusted");
         assert_eq!(notice.details["dropped"], "reasoning_effort");
         assert_eq!(notice.details["value"], "high");
@@ -572,13 +582,7 @@ mod tests {
         assert!(prepared.adjust_after(&refusal).is_none());
         // Another refusal is not this one.
         let mut other = prepare(&context(), request, true).unwrap();
-        let tools = errors::from_response(
-            400,
-            &reqwest::header::HeaderMap::new(),
-            br#"{"error":{"message":"The following parameters are not supported: tools","type":"UNSUPPORTED_OPENAI_PARAMS"}}"#,
-            errors::Operation::Chat { model: "zai-org/GLM-4.7" },
-            None,
-        );
+        let tools = unsupported("tools");
         assert!(other.adjust_after(&tools).is_none());
     }
 
