@@ -6,7 +6,8 @@
 //! Each run is `openclaw memory index --force` over a workspace of notes (`CHUNKS`, default
 //! 10,000 chunks of OpenClaw's default 400 tokens), through `measure-child`: wall time, the
 //! peak RSS of the largest process (OpenClaw's Node, or our bridge if larger), and the embedding
-//! requests the mock received. Runs alternate between the two (`RUNS`, default 3).
+//! requests the mock received. Runs alternate between the two (`RUNS`, default 3); OpenClaw's
+//! embedding cache is off, so every run embeds every chunk.
 //!
 //! `cargo bench -p openclaw-e2e-tests --bench memory_index` (release build; installs Node and
 //! OpenClaw into target/openclaw/ on first run).
@@ -67,6 +68,8 @@ fn main() {
         ),
         ("memory.search.provider", "huggingface".into()),
         ("memory.search.model", format!("huggingface/{MODEL}")),
+        // Every run embeds every chunk: OpenClaw's embedding cache would answer a re-index.
+        ("memory.search.cache.enabled", "false".into()),
     ] {
         run_ok(&ours, &["config", "set", key, &value]);
     }
@@ -81,6 +84,7 @@ fn main() {
             format!("{}/together/v1", router.origin()),
         ),
         ("memory.search.remote.apiKey", KEY.into()),
+        ("memory.search.cache.enabled", "false".into()),
     ] {
         run_ok(&theirs, &["config", "set", key, &value]);
     }
