@@ -111,6 +111,24 @@ fn no_limit_reads_as_none_and_missing_figures_stay_missing() {
 }
 
 #[test]
+fn a_reached_limit_shows_as_all_of_it_used() {
+    let router = MockRouter::start();
+    router.on(
+        "GET",
+        paths::BILLING_USAGE,
+        billing_usage(10_000_000_000, 2_000_000_000, 10_000_000_000, 99),
+    );
+    let sandbox = sandbox(&router);
+    let answer: Value = usage(&sandbox, true).json();
+    assert_eq!(
+        (answer["used"].as_f64(), answer["limit"].as_f64()),
+        (Some(10.0), Some(10.0))
+    );
+    assert_eq!(answer["billable"], 8.0);
+    assert!(usage(&sandbox, false).ok().contains("$10.00 (100% used)"));
+}
+
+#[test]
 fn a_token_without_billing_permission_is_told_which_permission() {
     let router = MockRouter::start();
     router.on(
