@@ -25,7 +25,10 @@ fn one_process_answers_concurrent_requests_each_under_its_id() {
     assert_eq!(hello["type"], "hello", "{hello}");
     assert_eq!(hello["protocol"], 2);
     assert_eq!(hello["provider"], "huggingface");
-    assert_eq!(hello["serves"], json!(["chat", "embeddings"]));
+    assert_eq!(
+        hello["serves"],
+        json!(["chat", "embeddings", "account-usage"])
+    );
     assert!(hello["pid"].as_u64().is_some());
 
     let prompts: Vec<String> = (0..8)
