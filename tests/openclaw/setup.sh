@@ -37,4 +37,14 @@ if [ ! -f "$dir/cli/node_modules/openclaw/openclaw.mjs" ]; then
   npm install --silent --no-audit --no-fund --ignore-scripts --prefix "$dir/cli" \
     "openclaw@$openclaw_version" >&2
 fi
+# Without its install scripts, OpenClaw finishes its package lifecycle on its first run; tests
+# starting several at once would race to do it ("package lifecycle is incomplete"), so one run
+# does it here, in a home of its own.
+package="$dir/cli/node_modules/openclaw"
+if [ -e "$package/.openclaw-lifecycle-pending" ] || [ -e "$package/dist/openclaw-install-guard" ]; then
+  scratch=$(mktemp -d)
+  HOME="$scratch" OPENCLAW_STATE_DIR="$scratch/.openclaw" OPENCLAW_NO_AUTO_UPDATE=1 OPENCLAW_OFFLINE=1 \
+    PATH="$dir/node/bin:$PATH" "$dir/node/bin/node" "$package/openclaw.mjs" --version >&2 || true
+  rm -rf "$scratch"
+fi
 echo "$dir"
