@@ -43,11 +43,7 @@ pub fn chat(context: &CallContext, request_json: &str) -> Result<String, Provide
         log::info!("{notice}");
     }
     let mut result = runtime::block_on(one_shot(&mut prepared))??;
-    result.cost = cost::turn_cost(
-        &prepared.upstreams,
-        result.serving_provider.as_deref(),
-        result.usage.as_ref(),
-    );
+    result.cost = prepared.cost_of(result.serving_provider.as_deref(), result.usage.as_ref());
     serde_json::to_string(&result)
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
 }

@@ -15,7 +15,7 @@
 
 use openclaw_provider_abi::{
     CallContext, ErrorCode, ModelProvider, ProviderError, Secret,
-    documents::{ChatDone, ChatRequest, Message},
+    documents::{ChatDone, ChatRequest, Message, TurnCost, Usage},
 };
 use reqwest::Url;
 use serde::Serialize;
@@ -150,13 +150,15 @@ impl Prepared {
         Some(notice)
     }
 
-    /// `done` with what the turn cost at the serving upstream's prices, when they are known.
+    /// What a turn served by `serving` with `usage` cost at that upstream's prices, when this
+    /// request knows them.
+    pub fn cost_of(&self, serving: Option<&str>, usage: Option<&Usage>) -> Option<TurnCost> {
+        super::cost::turn_cost(&self.upstreams, serving, usage)
+    }
+
+    /// `done` with what the turn cost ([`Prepared::cost_of`]).
     pub fn priced(&self, mut done: ChatDone) -> ChatDone {
-        done.cost = super::cost::turn_cost(
-            &self.upstreams,
-            done.serving_provider.as_deref(),
-            done.usage.as_ref(),
-        );
+        done.cost = self.cost_of(done.serving_provider.as_deref(), done.usage.as_ref());
         done
     }
 
