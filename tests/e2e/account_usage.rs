@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::support::{
     bridge::{KEY, call, folder},
-    no_leak, pointed_at,
+    json_failure, no_leak, pointed_at,
 };
 
 fn sandbox(router: &MockRouter) -> Sandbox {
@@ -136,11 +136,9 @@ fn a_token_without_billing_permission_is_told_which_permission() {
         paths::BILLING_USAGE,
         Reply::json(403, r#"{"error":"You don't have access to this resource"}"#),
     );
-    let run = usage(&sandbox(&router), true);
-    run.code(1);
-    let outcome: Value = serde_json::from_str(run.stdout.trim()).unwrap();
-    assert_eq!(outcome["error"]["code"], "forbidden");
-    let message = outcome["error"]["message"].as_str().unwrap();
+    let error = json_failure(&usage(&sandbox(&router), true));
+    assert_eq!(error["code"], "forbidden");
+    let message = error["message"].as_str().unwrap();
     assert!(
         message.contains("lacks billing read permission"),
         "{message}"
@@ -163,10 +161,8 @@ fn garbage_and_oversized_answers_are_errors_that_say_so() {
     for (what, reply) in cases {
         let router = MockRouter::start();
         router.on("GET", paths::BILLING_USAGE, reply);
-        let run = usage(&sandbox(&router), true);
-        run.code(1);
-        let outcome: Value = serde_json::from_str(run.stdout.trim()).unwrap();
-        assert_eq!(outcome["ok"], false, "{what}: {run}");
+        let error = json_failure(&usage(&sandbox(&router), true));
+        assert!(error["code"].is_string(), "{what}: {error}");
     }
 }
 

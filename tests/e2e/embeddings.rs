@@ -10,7 +10,9 @@ use openclaw_e2e::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{assert_ours_with_the_token, merge, no_leak, plugin_settings, pointed_at};
+use crate::support::{
+    assert_ours_with_the_token, json_failure, merge, no_leak, plugin_settings, pointed_at, str_of,
+};
 
 const QWEN: &str = "Qwen/Qwen3-Embedding-0.6B";
 const BGE: &str = "BAAI/bge-m3";
@@ -51,24 +53,9 @@ fn embed(sandbox: &Sandbox, model: &str, texts: &[&str]) -> openclaw_e2e::Run {
     run
 }
 
-/// The message of a failed `--json` run (exit code 1, `{"ok":false,"error":{…}}` on stdout).
+/// The message of a failed `--json` run.
 fn failed(run: &openclaw_e2e::Run) -> String {
-    run.code(1);
-    let outcome: Value = serde_json::from_str(run.stdout.trim()).unwrap_or_default();
-    assert_eq!(outcome["ok"], false, "{run}");
-    outcome["error"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The error code of a failed `--json` run.
-fn error_code(run: &openclaw_e2e::Run) -> String {
-    let outcome: Value = serde_json::from_str(run.stdout.trim()).unwrap_or_default();
-    outcome["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    str_of(&json_failure(run)["message"]).to_owned()
 }
 
 #[test]
@@ -249,8 +236,7 @@ fn refusals_are_typed_and_a_loading_model_is_waited_for() {
             Reply::json(status, body),
         );
         let run = embed(&sandbox(&router, json!({})), QWEN, &["x"]);
-        failed(&run);
-        assert_eq!(error_code(&run), code, "{status}: {run}");
+        assert_eq!(json_failure(&run)["code"], code, "{status}: {run}");
         assert_eq!(
             router.requests_to(paths::TOGETHER_EMBEDDINGS).len(),
             1,

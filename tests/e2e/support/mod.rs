@@ -239,6 +239,15 @@ pub fn json_lines(run: &Run) -> Vec<Value> {
         .collect()
 }
 
+/// The `error` object of a failed `--json` command: it exited with 1 and printed
+/// `{"ok":false,"error":{"code","message"}}`.
+pub fn json_failure(run: &Run) -> Value {
+    run.code(1);
+    let outcome: Value = serde_json::from_str(run.stdout.trim()).unwrap_or_default();
+    assert_eq!(outcome["ok"], false, "{run}");
+    outcome["error"].clone()
+}
+
 /// The `error` line of a failed `chat --json`, which must have exited with 1.
 pub fn error_of(run: &Run) -> Value {
     run.code(1);
