@@ -35,10 +35,15 @@ pub enum Operation<'a> {
     Validation,
     /// A chat request for this model id (as sent, policy suffix included).
     Chat { model: &'a str },
-    /// An embedding request for this model id, to this upstream.
-    Embeddings { model: &'a str, upstream: &'a str },
-    /// Asking the Hub about this model (which upstreams serve it).
-    ModelInfo { model: &'a str },
+    /// A request beyond chat (embeddings, an image, speech) for this model id, to this
+    /// upstream; `list_flag` is the `models list --task` value that lists the task's models.
+    Task {
+        model: &'a str,
+        upstream: &'a str,
+        list_flag: &'a str,
+    },
+    /// Asking the Hub which upstreams serve this model for a task (`list_flag` as above).
+    ModelInfo { model: &'a str, list_flag: &'a str },
     /// Reading the account's spend from the Hub's billing endpoint.
     AccountUsage,
 }
@@ -47,7 +52,7 @@ impl<'a> Operation<'a> {
     /// The model the operation is about, if it is about one.
     fn model(self) -> Option<&'a str> {
         match self {
-            Self::Chat { model } | Self::Embeddings { model, .. } | Self::ModelInfo { model } => {
+            Self::Chat { model } | Self::Task { model, .. } | Self::ModelInfo { model, .. } => {
                 Some(model)
             }
             Self::Discovery | Self::Validation | Self::AccountUsage => None,

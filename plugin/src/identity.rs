@@ -53,6 +53,9 @@ pub fn plugin_info() -> PluginInfo {
         interface_version: INTERFACE_VERSION.into(),
         capabilities: Capabilities::CHAT
             .with(Capabilities::EMBEDDINGS)
+            .with(Capabilities::IMAGE_GENERATION)
+            .with(Capabilities::SPEECH_RECOGNITION)
+            .with(Capabilities::SPEECH_SYNTHESIS)
             .with(Capabilities::ACCOUNT_USAGE)
             .with(Capabilities::STREAMING)
             .with(Capabilities::TOOLS)

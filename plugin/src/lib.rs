@@ -5,7 +5,7 @@
 //! ordinary Rust with ordinary unit tests:
 //! who the provider is ([`identity`]), logging through the host ([`host_log`]), the model
 //! catalog ([`catalog`]), model refs ([`refs`]), chat ([`chat`]), embeddings ([`embeddings`], with
-//! the Hub's upstream mapping in [`mapping`]) and the onboarding hooks
+//! the Hub's upstream mapping in [`mapping`]), images and speech ([`media`]) and the onboarding hooks
 //! ([`onboarding`]), warm connections ahead of chat ([`warm`]), the account's spend
 //! ([`account`], read from the Hub through [`hub`]), over the plugin's own
 //! runtime, settings, retry driver and HTTP plumbing ([`runtime`], [`settings`], [`retry`],
@@ -27,6 +27,7 @@ pub mod http;
 pub mod hub;
 pub mod identity;
 pub mod mapping;
+pub mod media;
 pub mod oauth;
 pub mod onboarding;
 pub mod outside_text;

@@ -19,7 +19,7 @@ use once_cell::sync::Lazy;
 use openclaw_provider_abi::{ErrorCode, ProviderError};
 use serde_json::Value;
 
-use crate::{environment, errors, hub};
+use crate::{environment, errors, hub, outside_text::quote};
 
 /// One upstream serving a model for a task.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +54,7 @@ static CACHE: Lazy<Mutex<Learned>> = Lazy::new(Mutex::default);
 /// The live upstreams serving `model` for `task`, in the Hub's order, from the cache or the Hub.
 pub async fn live_upstreams(
     model: &str,
-    task: &str,
+    task: Task,
     token: &str,
 ) -> Result<Vec<Mapping>, ProviderError> {
     let hub = environment::hub_endpoint();
@@ -68,14 +68,14 @@ pub async fn live_upstreams(
     let entries = match cached {
         Some(entries) => entries,
         None => {
-            let entries = fetch(model, token).await?;
+            let entries = fetch(model, task, token).await?;
             remember(key, entries.clone());
             entries
         }
     };
     Ok(entries
         .into_iter()
-        .filter(|entry| entry.status == "live" && serves(entry, task))
+        .filter(|entry| entry.status == "live" && serves(entry, task.hub))
         .collect())
 }
 
@@ -117,7 +117,7 @@ fn remember(key: (String, String), entries: Vec<Mapping>) {
 }
 
 /// Asks the Hub.
-async fn fetch(model: &str, token: &str) -> Result<Vec<Mapping>, ProviderError> {
+async fn fetch(model: &str, task: Task, token: &str) -> Result<Vec<Mapping>, ProviderError> {
     let body = hub::get(
         &["models", model],
         &[("expand[]", "inferenceProviderMapping")],
@@ -125,7 +125,10 @@ async fn fetch(model: &str, token: &str) -> Result<Vec<Mapping>, ProviderError> 
         MAX_BODY_BYTES,
         (
             "looking up which upstreams serve the model",
-            errors::Operation::ModelInfo { model },
+            errors::Operation::ModelInfo {
+                model,
+                list_flag: task.list_flag,
+            },
         ),
     )
     .await?;
@@ -187,6 +190,189 @@ pub fn entries(document: &Value) -> Result<Vec<Mapping>, String> {
     })
 }
 
+/// What a model ref asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Target {
+    /// The model id on the Hub.
+    pub model: String,
+    /// The upstream the ref pins, if any.
+    pub pinned: Option<String>,
+}
+
+impl Target {
+    /// Reads `huggingface/<org>/<model>[:<upstream>]` (the provider prefix may be left out or
+    /// doubled). A chat routing policy (`:fastest` …) means nothing beyond chat and is dropped, with a
+    /// notice.
+    pub fn parse(reference: &str, notices: &mut Vec<String>) -> Result<Self, ProviderError> {
+        let mut id = reference.trim();
+        while let Some(rest) = id.strip_prefix("huggingface/") {
+            id = rest;
+        }
+        let (model, suffix) = match id.rsplit_once(':') {
+            Some((model, suffix)) => (model, Some(suffix.trim())),
+            None => (id, None),
+        };
+        let model = model.trim();
+        let valid = !model.is_empty()
+            && model.len() <= 256
+            && model.split('/').all(|part| {
+                !part.is_empty()
+                    && part != "."
+                    && part != ".."
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            });
+        if !valid {
+            return Err(ProviderError::new(
+                ErrorCode::INVALID_REQUEST,
+                format!(
+                    "{} is not a model id (<org>/<model>, letters, digits, - _ .)",
+                    quote(reference, None)
+                ),
+            ));
+        }
+        let pinned = match suffix {
+            Some("fastest" | "cheapest" | "preferred") => {
+                notices.push(format!(
+                    "the routing policy :{} applies to chat only; the upstream was chosen as \
+                     for an unpinned ref",
+                    suffix.unwrap_or_default()
+                ));
+                None
+            }
+            Some("") | None => None,
+            Some(upstream) => Some(upstream.to_owned()),
+        };
+        Ok(Self {
+            model: model.to_owned(),
+            pinned,
+        })
+    }
+}
+
+/// A task beyond chat, as [`choose`] needs to speak of it.
+#[derive(Clone, Copy, Debug)]
+pub struct Task {
+    /// The Hub's name for it (`feature-extraction`).
+    pub hub: &'static str,
+    /// What is served, for messages (`embeddings`).
+    pub serving: &'static str,
+    /// The `models list --task` value that lists its models (`embedding`).
+    pub list_flag: &'static str,
+    /// The setting naming preferred upstreams (`embeddings.upstreams`).
+    pub preference_setting: &'static str,
+}
+
+/// Where a task's request goes: the upstream's route, its name and the model's id there.
+#[derive(Clone, Debug)]
+pub struct Chosen<R> {
+    pub route: R,
+    pub upstream: String,
+    pub provider_id: String,
+}
+
+/// The upstream for `target` doing `task`: the pinned one, else the first of `preferred` that
+/// serves it live, else the first live one the Hub lists — among those `route_of` knows (the
+/// upstreams the plugin speaks for the task). The choice and its reason join `notices`.
+/// hf-inference serves Hub models under their own ids, so a pin to it needs no lookup.
+pub async fn choose<R: Copy>(
+    target: &Target,
+    task: Task,
+    token: &str,
+    preferred: &[String],
+    route_of: impl Fn(&str) -> Option<R>,
+    spoken: &str,
+    notices: &mut Vec<String>,
+) -> Result<Chosen<R>, ProviderError> {
+    let model = target.model.as_str();
+    if let Some(pinned) = &target.pinned {
+        let route = route_of(pinned).ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::INVALID_REQUEST,
+                format!(
+                    "the plugin serves {} through {spoken}; {} is not one of them",
+                    task.serving,
+                    quote(pinned, None)
+                ),
+            )
+        })?;
+        if pinned == "hf-inference" {
+            return Ok(Chosen {
+                route,
+                upstream: pinned.clone(),
+                provider_id: model.to_owned(),
+            });
+        }
+        let live = live_upstreams(model, task, token).await?;
+        return match live.into_iter().find(|entry| &entry.provider == pinned) {
+            Some(entry) => Ok(Chosen {
+                route,
+                upstream: entry.provider,
+                provider_id: entry.provider_id,
+            }),
+            None => Err(not_served(model, Some(pinned), task, spoken)),
+        };
+    }
+    let live: Vec<Chosen<R>> = live_upstreams(model, task, token)
+        .await?
+        .into_iter()
+        .filter_map(|entry| {
+            Some(Chosen {
+                route: route_of(&entry.provider)?,
+                upstream: entry.provider,
+                provider_id: entry.provider_id,
+            })
+        })
+        .collect();
+    let preferred = preferred
+        .iter()
+        .find_map(|name| live.iter().find(|chosen| &chosen.upstream == name).cloned());
+    let (why, chosen) = match preferred {
+        Some(found) => (
+            format!("the first of {} that serves it", task.preference_setting),
+            found,
+        ),
+        None => (
+            "the first live upstream the Hub lists for it".to_owned(),
+            live.into_iter()
+                .next()
+                .ok_or_else(|| not_served(model, None, task, spoken))?,
+        ),
+    };
+    notices.push(format!(
+        "{model} is served by {} ({why}); pin another with {model}:<upstream>",
+        chosen.upstream
+    ));
+    Ok(chosen)
+}
+
+/// The error for a model no upstream the plugin speaks serves for `task` (or not the pinned
+/// one), naming what the Hub does list for it.
+fn not_served(model: &str, pinned: Option<&str>, task: Task, spoken: &str) -> ProviderError {
+    let listed: Vec<String> = known_upstreams(model)
+        .into_iter()
+        .map(|entry| format!("{} ({}, {})", entry.provider, entry.task, entry.status))
+        .collect();
+    let listed = if listed.is_empty() {
+        "the Hub lists no upstream for it".to_owned()
+    } else {
+        format!("the Hub lists {}", listed.join(", "))
+    };
+    ProviderError::new(
+        ErrorCode::MODEL_NOT_SUPPORTED,
+        format!(
+            "{model} is not served for {}{} by an upstream the plugin speaks for it \
+             ({spoken}); {listed}. `models list --task {}` shows models that are.",
+            task.serving,
+            pinned
+                .map(|upstream| format!(" by {}", quote(upstream, None)))
+                .unwrap_or_default(),
+            task.list_flag
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +403,40 @@ mod tests {
                 .contains("no inferenceProviderMapping")
         );
         assert!(parse(b"[").is_err());
+    }
+
+    #[test]
+    fn refs_name_a_model_and_maybe_an_upstream() {
+        let mut notices = Vec::new();
+        let parse = |text: &str, notices: &mut Vec<String>| Target::parse(text, notices);
+        assert_eq!(
+            parse("huggingface/BAAI/bge-small-en-v1.5", &mut notices).unwrap(),
+            Target {
+                model: "BAAI/bge-small-en-v1.5".into(),
+                pinned: None
+            }
+        );
+        assert_eq!(
+            parse("huggingface/huggingface/org/m:together", &mut notices)
+                .unwrap()
+                .pinned
+                .as_deref(),
+            Some("together")
+        );
+        assert!(
+            parse("org/m:fastest", &mut notices)
+                .unwrap()
+                .pinned
+                .is_none()
+        );
+        assert_eq!(notices.len(), 1);
+        for bad in ["", "huggingface/", "org/../m", "org/m m", "org//m"] {
+            assert_eq!(
+                parse(bad, &mut notices).unwrap_err().code,
+                ErrorCode::INVALID_REQUEST,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! converts types and catches panics; nothing here holds Hugging Face logic.
 
 use openclaw_provider_abi::{
-    AccountInfo, AuthMethod, CallContext, Cancellation, Capabilities, Catalog, CatalogRequest,
-    ErrorCode, EventSource, HostContext, ModelInfo, OnboardingRequest, OnboardingResult,
-    PluginInfo, Provider, ProviderError, ResolvedModel, export_provider,
+    AccountInfo, AuthMethod, BlobRef, CallContext, Cancellation, Capabilities, Catalog,
+    CatalogRequest, ErrorCode, EventSource, HostContext, MediaAnswer, ModelInfo, OnboardingRequest,
+    OnboardingResult, PluginInfo, Provider, ProviderError, ResolvedModel, export_provider,
 };
 
-use crate::{account, catalog, chat, embeddings, host_log, identity, onboarding, refs, warm};
+use crate::{
+    account, catalog, chat, embeddings, host_log, identity, media, onboarding, refs, warm,
+};
 
 /// Hugging Face Inference Providers.
 pub struct HuggingFace;
@@ -48,8 +50,8 @@ impl Provider for HuggingFace {
         capability: Capabilities,
         cancel: &Cancellation,
     ) -> Result<Catalog, ProviderError> {
-        if capability == Capabilities::EMBEDDINGS {
-            return catalog::tasks::list_models(request, catalog::tasks::Task::Embeddings, cancel);
+        if let Some(task) = catalog::tasks::Task::of(capability) {
+            return catalog::tasks::list_models(request, task, cancel);
         }
         if capability != Capabilities::CHAT {
             return Err(ProviderError::new(
@@ -88,6 +90,31 @@ impl Provider for HuggingFace {
         cancel: &Cancellation,
     ) -> Result<String, ProviderError> {
         embeddings::embed(context, request_json, cancel)
+    }
+
+    fn generate_image(
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<MediaAnswer, ProviderError> {
+        media::images::generate(context, request_json, cancel)
+    }
+
+    fn transcribe_audio(
+        context: &CallContext,
+        request_json: &str,
+        audio: BlobRef<'_>,
+        cancel: &Cancellation,
+    ) -> Result<String, ProviderError> {
+        media::transcription::transcribe(context, request_json, audio, cancel)
+    }
+
+    fn synthesize_speech(
+        context: &CallContext,
+        request_json: &str,
+        cancel: &Cancellation,
+    ) -> Result<MediaAnswer, ProviderError> {
+        media::speech::synthesize(context, request_json, cancel)
     }
 
     fn account_usage(

@@ -214,16 +214,7 @@ impl EmbeddingSettings {
             ),
         );
         Ok(Self {
-            preferred_upstreams: section
-                .and_then(|c| c.get("upstreams"))
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(|name| name.trim().to_owned())
-                .filter(|name| !name.is_empty())
-                .take(32)
-                .collect(),
+            preferred_upstreams: upstream_list(section),
             max_batch_texts: number("maxBatchSize")
                 .map_or(64, |n| n.clamp(1, MAX_EMBEDDING_BATCH as u64) as usize),
             max_batch_bytes: number("maxBatchBytes")
@@ -237,6 +228,77 @@ impl EmbeddingSettings {
             bill_to: bill_to(&config)?,
         })
     }
+}
+
+/// How a media call (image generation, speech recognition, speech synthesis) behaves: the
+/// plugin entry's `images`, `transcription` or `speech` block.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MediaSettings {
+    /// Upstreams to prefer, in order, when a model ref pins none (`<block>.upstreams`).
+    pub preferred_upstreams: Vec<String>,
+    pub retry: RetryPolicy,
+    /// `overall` bounds the whole call, a queue's waiting included (`<block>.timeoutMs`).
+    pub deadlines: Deadlines,
+    /// `X-HF-Bill-To`.
+    pub bill_to: Option<String>,
+}
+
+impl MediaSettings {
+    /// The settings of block `section` for one call, `overall` its deadline unless configured.
+    pub fn for_call(
+        context: &CallContext,
+        section: &str,
+        overall: Duration,
+    ) -> Result<Self, ProviderError> {
+        let config = ProviderConfig::parse(context.provider_config_json.as_str());
+        let section = config.plugin.get(section);
+        let number = |key: &str| section.and_then(|c| c.get(key)).and_then(Value::as_u64);
+        let defaults = RetryPolicy::default();
+        let configured = number("timeoutMs").unwrap_or(0);
+        let deadlines = Deadlines::from_timeouts(
+            &context.timeouts,
+            Deadlines::from_timeouts(
+                &Timeouts {
+                    overall_ms: configured,
+                    ..Timeouts::default()
+                },
+                Deadlines {
+                    connect: DEFAULT_CONNECT_TIMEOUT,
+                    first_byte: overall,
+                    idle: Duration::from_secs(60).min(overall),
+                    overall,
+                },
+            ),
+        );
+        Ok(Self {
+            preferred_upstreams: upstream_list(section),
+            retry: RetryPolicy {
+                max_retries: number("maxRetries")
+                    .map_or(defaults.max_retries, |n| n.min(10) as u32),
+                ..defaults
+            },
+            // A queue's result can take as long as the whole call may.
+            deadlines: Deadlines {
+                first_byte: deadlines.first_byte.min(deadlines.overall),
+                ..deadlines
+            },
+            bill_to: bill_to(&config)?,
+        })
+    }
+}
+
+/// A block's `upstreams`: names, trimmed, at most 32.
+fn upstream_list(section: Option<&Value>) -> Vec<String> {
+    section
+        .and_then(|c| c.get("upstreams"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .take(32)
+        .collect()
 }
 
 /// `billTo`, checked to be sendable as a header.

@@ -6,19 +6,22 @@
 //! list with the reason; strict answers the live list or the error.
 
 use openclaw_provider_abi::{
-    Cancellation, Catalog, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode, Modalities,
-    ModelCost, ModelInfo, ModelProvider, ProviderError, Tristate,
+    Cancellation, Capabilities, Catalog, CatalogRequest, CatalogSource, DiscoveryMode, ErrorCode,
+    Modalities, ModelCost, ModelInfo, ModelProvider, ProviderError, Tristate,
     abi_stable::std_types::{ROption, RString, RVec},
 };
 use serde_json::Value;
 
 use super::projection::name_from_id;
-use crate::{embeddings::routes, environment, errors, hub, mapping, runtime};
+use crate::{embeddings::routes, environment, errors, hub, mapping, media, runtime};
 
 /// A capability beyond chat whose models the plugin lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Task {
     Embeddings,
+    TextToImage,
+    SpeechRecognition,
+    TextToSpeech,
 }
 
 /// The most models asked for and read.
@@ -27,10 +30,26 @@ const MAX_MODELS: usize = 200;
 const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
 
 impl Task {
+    /// The task whose models a capability lists, if it is one beyond chat.
+    pub fn of(capability: Capabilities) -> Option<Self> {
+        [
+            (Capabilities::EMBEDDINGS, Self::Embeddings),
+            (Capabilities::IMAGE_GENERATION, Self::TextToImage),
+            (Capabilities::SPEECH_RECOGNITION, Self::SpeechRecognition),
+            (Capabilities::SPEECH_SYNTHESIS, Self::TextToSpeech),
+        ]
+        .into_iter()
+        .find(|(bit, _)| *bit == capability)
+        .map(|(_, task)| task)
+    }
+
     /// The Hub's pipeline tag.
     fn pipeline(self) -> &'static str {
         match self {
             Self::Embeddings => "feature-extraction",
+            Self::TextToImage => media::images::TASK.hub,
+            Self::SpeechRecognition => media::transcription::TASK.hub,
+            Self::TextToSpeech => media::speech::TASK.hub,
         }
     }
 
@@ -38,6 +57,9 @@ impl Task {
     fn served_by(self, upstream: &str) -> bool {
         match self {
             Self::Embeddings => routes::route(upstream).is_some(),
+            Self::TextToImage => media::images::route(upstream).is_some(),
+            Self::SpeechRecognition => media::transcription::route(upstream).is_some(),
+            Self::TextToSpeech => media::speech::route(upstream).is_some(),
         }
     }
 
@@ -60,8 +82,56 @@ impl Task {
                 model
             })
             .collect(),
+            Self::TextToImage => examples(
+                &[
+                    ("black-forest-labs/FLUX.1-dev", &["fal-ai", "replicate"]),
+                    ("black-forest-labs/FLUX.1-schnell", &["fal-ai", "nscale"]),
+                    (
+                        "stabilityai/stable-diffusion-xl-base-1.0",
+                        &["hf-inference"],
+                    ),
+                ],
+                "image",
+            ),
+            Self::SpeechRecognition => examples(
+                &[(
+                    "openai/whisper-large-v3",
+                    &["hf-inference", "fal-ai", "together", "deepinfra"],
+                )],
+                "text",
+            ),
+            Self::TextToSpeech => examples(
+                &[
+                    ("hexgrad/Kokoro-82M", &["deepinfra", "together"]),
+                    ("espnet/kan-bayashi_ljspeech_vits", &["hf-inference"]),
+                ],
+                "audio",
+            ),
         }
     }
+}
+
+/// Built-in rows for models the HF clients' examples and the router's docs show on these
+/// upstreams; whether one serves them now is checked when a call is made.
+fn examples(models: &[(&str, &[&str])], output: &str) -> Vec<ModelInfo> {
+    models
+        .iter()
+        .map(|(id, upstreams)| {
+            let mut row = model(
+                id,
+                upstreams
+                    .iter()
+                    .map(|upstream| provider(upstream, "live"))
+                    .collect(),
+            );
+            row.facts_note = format!(
+                "from the HF clients' examples and the router's docs ({output} out); the Hub's \
+                 mapping decides which upstream serves it when it is used"
+            )
+            .into();
+            row
+        })
+        .collect()
 }
 
 /// Answers `list_models` for `task`.
@@ -221,6 +291,39 @@ mod tests {
             .collect();
         assert_eq!(names, ["hf-inference"]);
         assert!(parse(Task::Embeddings, b"{}").is_err());
+    }
+
+    #[test]
+    fn every_media_task_lists_models_of_its_own() {
+        for capability in [
+            Capabilities::IMAGE_GENERATION,
+            Capabilities::SPEECH_RECOGNITION,
+            Capabilities::SPEECH_SYNTHESIS,
+        ] {
+            let task = Task::of(capability).unwrap();
+            let built_in = task.built_in();
+            assert!(!built_in.is_empty());
+            assert!(
+                built_in
+                    .iter()
+                    .flat_map(|m| m.providers.iter())
+                    .all(|p| task.served_by(p.name.as_str())),
+                "{capability}"
+            );
+        }
+        assert_eq!(Task::of(Capabilities::CHAT), None);
+        let body = br#"[{"id":"openai/whisper-large-v3","inferenceProviderMapping":[
+            {"provider":"fal-ai","providerId":"fal-ai/whisper","status":"live",
+             "task":"automatic-speech-recognition"},
+            {"provider":"replicate","providerId":"openai/whisper:8099","status":"live",
+             "task":"automatic-speech-recognition"}]}]"#;
+        let models = parse(Task::SpeechRecognition, body).unwrap();
+        let names: Vec<&str> = models[0]
+            .providers
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(names, ["fal-ai"]);
     }
 
     #[test]

@@ -28,15 +28,24 @@ use self::{
     vectors::{Batch, Unusable},
 };
 use crate::{
-    errors, http, mapping,
+    errors, http,
+    mapping::{self, Target},
     outside_text::quote,
     retry::{self, Attempts, Notice, Outcome},
     runtime,
     settings::EmbeddingSettings,
 };
 
-/// The Hub's name for the task.
-const TASK: &str = "feature-extraction";
+/// The task, as the Hub and messages name it.
+const TASK: mapping::Task = mapping::Task {
+    hub: "feature-extraction",
+    serving: "embeddings",
+    list_flag: "embedding",
+    preference_setting: "embeddings.upstreams",
+};
+
+/// Where the texts go.
+type Chosen = mapping::Chosen<Route>;
 
 /// The most bytes of one answer read: a full batch of the longest vectors, with room to spare.
 const MAX_ANSWER_BYTES: u64 = 64 * 1024 * 1024;
@@ -72,67 +81,6 @@ pub fn embed(
         .map_err(|err| ProviderError::new(ErrorCode::INTERNAL, err.to_string()))
 }
 
-/// What a model ref asks for.
-#[derive(Debug, PartialEq, Eq)]
-struct Target {
-    /// The model id on the Hub.
-    model: String,
-    /// The upstream the ref pins, if any.
-    pinned: Option<String>,
-}
-
-impl Target {
-    /// Reads `huggingface/<org>/<model>[:<upstream>]` (the provider prefix may be left out or
-    /// doubled). A chat routing policy (`:fastest` …) means nothing here and is dropped, with a
-    /// notice.
-    fn parse(reference: &str, notices: &mut Vec<String>) -> Result<Self, ProviderError> {
-        let mut id = reference.trim();
-        while let Some(rest) = id.strip_prefix("huggingface/") {
-            id = rest;
-        }
-        let (model, suffix) = match id.rsplit_once(':') {
-            Some((model, suffix)) => (model, Some(suffix.trim())),
-            None => (id, None),
-        };
-        let model = model.trim();
-        let valid = !model.is_empty()
-            && model.len() <= 256
-            && model.split('/').all(|part| {
-                !part.is_empty()
-                    && part != "."
-                    && part != ".."
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            });
-        if !valid {
-            return Err(ProviderError::new(
-                ErrorCode::INVALID_REQUEST,
-                format!(
-                    "{} is not a model id (<org>/<model>, letters, digits, - _ .)",
-                    quote(reference, None)
-                ),
-            ));
-        }
-        let pinned = match suffix {
-            Some("fastest" | "cheapest" | "preferred") => {
-                notices.push(format!(
-                    "the routing policy :{} applies to chat only; the upstream was chosen as \
-                     for an unpinned ref",
-                    suffix.unwrap_or_default()
-                ));
-                None
-            }
-            Some("") | None => None,
-            Some(upstream) => Some(upstream.to_owned()),
-        };
-        Ok(Self {
-            model: model.to_owned(),
-            pinned,
-        })
-    }
-}
-
 /// One embedding call.
 struct Job {
     token: String,
@@ -140,17 +88,20 @@ struct Job {
     root: Url,
 }
 
-/// Where the texts go: the route and the model's id there.
-struct Chosen {
-    route: Route,
-    provider_id: String,
-}
-
 impl Job {
     async fn run(&self, request: EmbeddingRequest) -> Result<EmbeddingResult, ProviderError> {
         let mut notices = Vec::new();
         let target = Target::parse(&request.model, &mut notices)?;
-        let chosen = self.choose(&target, &mut notices).await?;
+        let chosen = mapping::choose(
+            &target,
+            TASK,
+            &self.token,
+            &self.settings.preferred_upstreams,
+            routes::route,
+            &routes::names(),
+            &mut notices,
+        )
+        .await?;
         if request.input.is_empty() {
             return Ok(EmbeddingResult {
                 model: chosen.provider_id.clone(),
@@ -211,66 +162,6 @@ impl Job {
             usage,
             notices,
         })
-    }
-
-    /// The upstream for `target`, and why, as a notice.
-    async fn choose(
-        &self,
-        target: &Target,
-        notices: &mut Vec<String>,
-    ) -> Result<Chosen, ProviderError> {
-        let model = target.model.as_str();
-        if let Some(pinned) = &target.pinned {
-            let route = routes::route(pinned).ok_or_else(|| {
-                ProviderError::new(
-                    ErrorCode::INVALID_REQUEST,
-                    format!(
-                        "the plugin embeds through {}; {} is not one of them",
-                        routes::names(),
-                        quote(pinned, None)
-                    ),
-                )
-            })?;
-            // hf-inference serves Hub models under their own ids: no lookup needed.
-            if route.upstream == "hf-inference" {
-                return Ok(Chosen {
-                    route,
-                    provider_id: model.to_owned(),
-                });
-            }
-            let live = mapping::live_upstreams(model, TASK, &self.token).await?;
-            return match live.into_iter().find(|entry| &entry.provider == pinned) {
-                Some(entry) => Ok(Chosen {
-                    route,
-                    provider_id: entry.provider_id,
-                }),
-                None => Err(not_served(model, Some(pinned))),
-            };
-        }
-        let live: Vec<(Route, String)> = mapping::live_upstreams(model, TASK, &self.token)
-            .await?
-            .into_iter()
-            .filter_map(|entry| Some((routes::route(&entry.provider)?, entry.provider_id)))
-            .collect();
-        let preferred = self.settings.preferred_upstreams.iter().find_map(|name| {
-            live.iter()
-                .find(|(route, _)| route.upstream == name)
-                .cloned()
-        });
-        let (why, (route, provider_id)) = match preferred {
-            Some(found) => ("the first of embeddings.upstreams that serves it", found),
-            None => (
-                "the first live upstream the Hub lists for it",
-                live.into_iter()
-                    .next()
-                    .ok_or_else(|| not_served(model, None))?,
-            ),
-        };
-        notices.push(format!(
-            "{model} is embedded by {} ({why}); pin another with {model}:<upstream>",
-            route.upstream
-        ));
-        Ok(Chosen { route, provider_id })
     }
 
     /// One batch, split in halves for as long as the upstream refuses it as too large.
@@ -359,31 +250,6 @@ impl Job {
     }
 }
 
-/// The error for a model no upstream the plugin speaks serves for embeddings (or not the pinned
-/// one), naming what the Hub does list for it.
-fn not_served(model: &str, pinned: Option<&str>) -> ProviderError {
-    let listed: Vec<String> = mapping::known_upstreams(model)
-        .into_iter()
-        .map(|entry| format!("{} ({}, {})", entry.provider, entry.task, entry.status))
-        .collect();
-    let listed = if listed.is_empty() {
-        "the Hub lists no upstream for it".to_owned()
-    } else {
-        format!("the Hub lists {}", listed.join(", "))
-    };
-    ProviderError::new(
-        ErrorCode::MODEL_NOT_SUPPORTED,
-        format!(
-            "{model} is not served for embeddings{} by an upstream the plugin embeds through \
-             ({}); {listed}. `models list --task embedding` shows embedding models.",
-            pinned
-                .map(|upstream| format!(" by {}", quote(upstream, None)))
-                .unwrap_or_default(),
-            routes::names()
-        ),
-    )
-}
-
 /// Whether an upstream refused a request as too large in texts or bytes (worth sending again in
 /// halves).
 fn batch_too_large(error: &ProviderError) -> bool {
@@ -467,9 +333,10 @@ impl Call<'_> {
                 status.as_u16(),
                 &headers,
                 &body,
-                errors::Operation::Embeddings {
+                errors::Operation::Task {
                     model: self.model,
                     upstream: route.upstream,
+                    list_flag: TASK.list_flag,
                 },
                 &errors::Known {
                     bill_to: job.settings.bill_to.as_deref(),
@@ -532,40 +399,6 @@ impl Attempts for Call<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn refs_name_a_model_and_maybe_an_upstream() {
-        let mut notices = Vec::new();
-        let parse = |text: &str, notices: &mut Vec<String>| Target::parse(text, notices);
-        assert_eq!(
-            parse("huggingface/BAAI/bge-small-en-v1.5", &mut notices).unwrap(),
-            Target {
-                model: "BAAI/bge-small-en-v1.5".into(),
-                pinned: None
-            }
-        );
-        assert_eq!(
-            parse("huggingface/huggingface/org/m:together", &mut notices)
-                .unwrap()
-                .pinned
-                .as_deref(),
-            Some("together")
-        );
-        assert!(
-            parse("org/m:fastest", &mut notices)
-                .unwrap()
-                .pinned
-                .is_none()
-        );
-        assert_eq!(notices.len(), 1);
-        for bad in ["", "huggingface/", "org/../m", "org/m m", "org//m"] {
-            assert_eq!(
-                parse(bad, &mut notices).unwrap_err().code,
-                ErrorCode::INVALID_REQUEST,
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn batches_are_bounded_in_texts_and_bytes() {

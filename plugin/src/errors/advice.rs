@@ -92,10 +92,10 @@ pub(super) fn classify(
     let model = operation.model();
     // Where to look for the models that do serve what was asked.
     let listing = match operation {
-        Operation::Embeddings { .. } | Operation::ModelInfo { .. } => {
-            "`models list --task embedding` shows embedding models"
+        Operation::Task { list_flag, .. } | Operation::ModelInfo { list_flag, .. } => {
+            format!("`models list --task {list_flag}` shows the models that serve it")
         }
-        _ => "`models list --refresh` shows the models the router serves",
+        _ => "`models list --refresh` shows the models the router serves".to_owned(),
     };
     let model_not_supported = upstream.code.as_deref() == Some("model_not_supported")
         || lower.contains("not supported by any provider");
