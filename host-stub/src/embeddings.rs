@@ -7,10 +7,7 @@ use openclaw_provider_abi::{
     documents::{EmbeddingRequest, EmbeddingResult},
 };
 
-use crate::{
-    host::Host,
-    model_refs::{aliases, expand_alias, provider_of},
-};
+use crate::host::Host;
 
 /// What the user asked for.
 #[derive(Clone, Debug, Default)]
@@ -28,25 +25,8 @@ pub fn embed(
     options: &EmbedOptions,
     cancel: &Cancellation,
 ) -> Result<(String, EmbeddingResult), ProviderError> {
-    let reference = match &options.model {
-        Some(model) => expand_alias(&aliases(&host.config), model),
-        None => default_model(host)?,
-    };
-    let provider = provider_of(&reference).ok_or_else(|| {
-        ProviderError::new(
-            ErrorCode::INVALID_REQUEST,
-            format!("{reference:?} is not a model ref (<provider>/<org>/<model>)"),
-        )
-    })?;
-    let plugin = host.registry().get(&provider).ok_or_else(|| {
-        ProviderError::new(
-            ErrorCode::INVALID_REQUEST,
-            format!(
-                "no provider plugin '{provider}' is loaded (for {reference}); `host-stub plugins \
-                 list` shows what is"
-            ),
-        )
-    })?;
+    let (reference, plugin) = host.serving(options.model.as_deref(), Capabilities::EMBEDDINGS)?;
+    let provider = plugin.id().to_owned();
     let context = host.call_context(plugin)?;
     let request = EmbeddingRequest {
         model: reference.clone(),
@@ -65,25 +45,4 @@ pub fn embed(
         )
     })?;
     Ok((reference, result))
-}
-
-/// The default embedding model of the first loaded plugin that serves embeddings.
-fn default_model(host: &Host) -> Result<String, ProviderError> {
-    host.registry()
-        .plugins()
-        .iter()
-        .filter(|plugin| plugin.serves(Capabilities::EMBEDDINGS))
-        .find_map(|plugin| {
-            plugin
-                .metadata
-                .default_models
-                .get(&Capabilities::EMBEDDINGS.to_string())
-                .cloned()
-        })
-        .ok_or_else(|| {
-            ProviderError::new(
-                ErrorCode::INVALID_REQUEST,
-                "no loaded plugin serves embeddings with a default model; name one with --model",
-            )
-        })
 }

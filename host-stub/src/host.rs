@@ -3,7 +3,9 @@
 
 use std::{collections::BTreeSet, path::PathBuf};
 
-use openclaw_provider_abi::{AuthMethod, CallContext, ErrorCode, ProviderError, Timeouts};
+use openclaw_provider_abi::{
+    AuthMethod, CallContext, Capabilities, ErrorCode, ProviderError, Timeouts,
+};
 use provider_host::{
     credentials::{self, Credential, CredentialError, Lookup},
     discovery::{executable_dir, find_candidates, search_roots},
@@ -19,6 +21,7 @@ use crate::{
     credential_stores::{self, Stored},
     env_import::{self, Imported},
     files,
+    model_refs::{aliases, expand_alias, provider_of},
     paths::StatePaths,
     settings_check,
 };
@@ -151,6 +154,55 @@ impl Host {
     /// The loaded plugins.
     pub fn registry(&self) -> &Registry {
         &self.plugins.registry
+    }
+
+    /// The model ref a call serving `capability` uses — `model` (an alias expanded), else the
+    /// default model of the first loaded plugin serving it — and the plugin it names.
+    pub fn serving(
+        &self,
+        model: Option<&str>,
+        capability: Capabilities,
+    ) -> Result<(String, &LoadedPlugin), ProviderError> {
+        let reference = match model {
+            Some(model) => expand_alias(&aliases(&self.config), model),
+            None => self
+                .registry()
+                .plugins()
+                .iter()
+                .filter(|plugin| plugin.serves(capability))
+                .find_map(|plugin| {
+                    plugin
+                        .metadata
+                        .default_models
+                        .get(&capability.to_string())
+                        .cloned()
+                })
+                .ok_or_else(|| {
+                    ProviderError::new(
+                        ErrorCode::INVALID_REQUEST,
+                        format!(
+                            "no loaded plugin serves {capability} with a default model; name one \
+                             with --model"
+                        ),
+                    )
+                })?,
+        };
+        let provider = provider_of(&reference).ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::INVALID_REQUEST,
+                format!("{reference:?} is not a model ref (<provider>/<org>/<model>)"),
+            )
+        })?;
+        let plugin = self.registry().get(&provider).ok_or_else(|| {
+            ProviderError::new(
+                ErrorCode::INVALID_REQUEST,
+                format!(
+                    "no provider plugin '{provider}' is loaded (for {reference}); `host-stub \
+                     plugins list` shows what is"
+                ),
+            )
+        })?;
+        Ok((reference, plugin))
     }
 }
 

@@ -20,6 +20,7 @@ mod files;
 mod host;
 mod install;
 mod logging;
+mod media;
 mod model_refs;
 mod onboarding;
 mod paths;

@@ -20,6 +20,12 @@ pub const DEFAULT_MODEL_REF: &str = "huggingface/deepseek-ai/DeepSeek-R1";
 /// The embedding model used when a request names none: small (0.6 B parameters, 1,024-long
 /// vectors), multilingual, and the example the router's own feature-extraction docs give.
 pub const DEFAULT_EMBEDDING_MODEL_REF: &str = "huggingface/Qwen/Qwen3-Embedding-0.6B";
+/// The image generation model used when none is named.
+pub const DEFAULT_IMAGE_MODEL_REF: &str = "huggingface/black-forest-labs/FLUX.1-dev";
+/// The speech recognition model used when none is named.
+pub const DEFAULT_TRANSCRIPTION_MODEL_REF: &str = "huggingface/openai/whisper-large-v3";
+/// The speech synthesis model used when none is named.
+pub const DEFAULT_SPEECH_MODEL_REF: &str = "huggingface/hexgrad/Kokoro-82M";
 /// The permission a fine-grained token needs to call the router.
 pub const REQUIRED_PERMISSION: &str = "inference.serverless.write";
 /// How the token settings page labels that permission.
@@ -96,11 +102,18 @@ fn metadata() -> String {
             context_window: DEFAULT_CONTEXT_WINDOW,
             max_tokens: DEFAULT_MAX_TOKENS,
         }),
-        default_models: [(
-            Capabilities::EMBEDDINGS.to_string(),
-            DEFAULT_EMBEDDING_MODEL_REF.to_owned(),
-        )]
-        .into(),
+        default_models: [
+            (Capabilities::EMBEDDINGS, DEFAULT_EMBEDDING_MODEL_REF),
+            (Capabilities::IMAGE_GENERATION, DEFAULT_IMAGE_MODEL_REF),
+            (
+                Capabilities::SPEECH_RECOGNITION,
+                DEFAULT_TRANSCRIPTION_MODEL_REF,
+            ),
+            (Capabilities::SPEECH_SYNTHESIS, DEFAULT_SPEECH_MODEL_REF),
+        ]
+        .into_iter()
+        .map(|(capability, reference)| (capability.to_string(), reference.to_owned()))
+        .collect(),
     };
     serde_json::to_string(&metadata).unwrap_or_default()
 }

@@ -17,6 +17,7 @@ mod credentials;
 mod embeddings;
 mod hf_login;
 mod hostile_files_and_text;
+mod images;
 mod onboarding;
 mod openclaw_capabilities;
 mod openclaw_install;

@@ -3,13 +3,12 @@
 //! numbers, and the model and upstream on stderr; with `--json`, the whole answer, vectors
 //! included. Ctrl-C cancels the call (exit code 130).
 
-use std::{io::Read, sync::Arc};
+use std::io::Read;
 
 use clap::Args;
-use openclaw_provider_abi::{Cancellation, ErrorCode};
 use provider_host::{display, event_lines::EmbeddingAnswer};
 
-use super::{CliResult, Failure, open_host, output::print_json};
+use super::{CliResult, Failure, call_failure, cancel_on_ctrl_c, open_host, output::print_json};
 use crate::{
     embeddings::{EmbedOptions, embed},
     host::HostOptions,
@@ -62,25 +61,15 @@ pub fn run(args: EmbedArgs, options: &HostOptions) -> CliResult {
         ));
     }
     let host = open_host(options)?;
-    let cancel = Arc::new(Cancellation::new());
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || cancel.cancel())
-            .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
-    }
+    let cancel = cancel_on_ctrl_c()?;
     let request = EmbedOptions {
         model: args.model,
         texts,
         dimensions: args.dimensions,
         input_type: args.input_type,
     };
-    let (reference, result) = embed(&host, &request, &cancel).map_err(|error| {
-        if error.code == ErrorCode::CANCELLED {
-            Failure::cancelled("the embedding call was cancelled")
-        } else {
-            Failure::new(error.to_string()).kind(error.code.to_string())
-        }
-    })?;
+    let (reference, result) = embed(&host, &request, &cancel)
+        .map_err(|error| call_failure(error, "the embedding call"))?;
     for notice in &result.notices {
         tell!("{notice}");
     }

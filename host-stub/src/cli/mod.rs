@@ -17,11 +17,13 @@ macro_rules! tell {
     ($($arg:tt)*) => { eprintln!("{}", provider_host::display::text(&format!($($arg)*))) };
 }
 
+mod audio;
 mod auth;
 mod chat;
 mod config;
 mod embed;
 mod gateway;
+mod image;
 mod models;
 mod onboard;
 mod output;
@@ -81,6 +83,12 @@ pub enum Command {
     Embed(embed::EmbedArgs),
     /// What the account spent this month, its credits and spending limit.
     Usage(usage::UsageArgs),
+    /// Generate images from a prompt.
+    #[command(subcommand)]
+    Image(image::ImageCommand),
+    /// Transcribe recordings and synthesise speech.
+    #[command(subcommand)]
+    Audio(audio::AudioCommand),
     /// Set up a provider: store its key, make its default model yours.
     Onboard(onboard::OnboardArgs),
     /// Read and change the configuration file.
@@ -149,6 +157,26 @@ impl Failure {
     pub fn reported(mut self) -> Self {
         self.reported = true;
         self
+    }
+}
+
+/// A flag Ctrl-C sets, for a call that can be cancelled.
+pub(crate) fn cancel_on_ctrl_c()
+-> Result<std::sync::Arc<openclaw_provider_abi::Cancellation>, Failure> {
+    let cancel = std::sync::Arc::new(openclaw_provider_abi::Cancellation::new());
+    let flag = cancel.clone();
+    ctrlc::set_handler(move || flag.cancel())
+        .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
+    Ok(cancel)
+}
+
+/// The failure of a provider call: cancelled (saying `what` was), or the provider's error with
+/// its code as the kind.
+pub(crate) fn call_failure(error: openclaw_provider_abi::ProviderError, what: &str) -> Failure {
+    if error.code == openclaw_provider_abi::ErrorCode::CANCELLED {
+        Failure::cancelled(format!("{what} was cancelled"))
+    } else {
+        Failure::new(error.to_string()).kind(error.code.to_string())
     }
 }
 
@@ -245,6 +273,8 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Chat(args) => chat::run_chat(args, &options),
         Command::Embed(args) => embed::run(args, &options),
         Command::Usage(args) => usage::run(args, &options),
+        Command::Image(command) => image::run(command, &options),
+        Command::Audio(command) => audio::run(command, &options),
         Command::Onboard(args) => onboard::run(args, &options),
         Command::Config(command) => config::run(command, &options),
         Command::Completions { shell } => {

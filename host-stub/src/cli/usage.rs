@@ -2,13 +2,10 @@
 //! that reports it — used, included credits, what is billable beyond them, the spending limit
 //! and the number of requests; with `--json`, the same as one object. Ctrl-C cancels the call.
 
-use std::sync::Arc;
-
 use clap::Args;
-use openclaw_provider_abi::{Cancellation, ErrorCode};
 use provider_host::event_lines::UsageAnswer;
 
-use super::{CliResult, Failure, open_host, output::print_json};
+use super::{CliResult, call_failure, cancel_on_ctrl_c, open_host, output::print_json};
 use crate::{host::HostOptions, spend::account_usage};
 
 #[derive(Debug, Args)]
@@ -21,20 +18,9 @@ pub struct UsageArgs {
 
 pub fn run(args: UsageArgs, options: &HostOptions) -> CliResult {
     let host = open_host(options)?;
-    let cancel = Arc::new(Cancellation::new());
-    {
-        let cancel = cancel.clone();
-        ctrlc::set_handler(move || cancel.cancel())
-            .map_err(|err| Failure::new(format!("cannot install the Ctrl-C handler: {err}")))?;
-    }
-    let (provider, report) =
-        account_usage(&host, args.provider.as_deref(), &cancel).map_err(|error| {
-            if error.code == ErrorCode::CANCELLED {
-                Failure::cancelled("reading the account's usage was cancelled")
-            } else {
-                Failure::new(error.to_string()).kind(error.code.to_string())
-            }
-        })?;
+    let cancel = cancel_on_ctrl_c()?;
+    let (provider, report) = account_usage(&host, args.provider.as_deref(), &cancel)
+        .map_err(|error| call_failure(error, "reading the account's usage"))?;
     let answer = UsageAnswer::new(&provider, report);
     if options.json {
         return print_json(&answer);

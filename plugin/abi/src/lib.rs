@@ -80,7 +80,9 @@ pub use codes::{
     SecretInputMode, Tristate,
 };
 pub use error::{ErrorCode, ProviderError, catch_panics};
-pub use media::{Blob, BlobRef, Cancellation, MAX_BLOB_BYTES, MediaAnswer, NEVER_CANCELLED};
+pub use media::{
+    Blob, BlobRef, Cancellation, MAX_BLOB_BYTES, MediaAnswer, NEVER_CANCELLED, file_extension,
+};
 pub use module::{ProviderModule, ProviderModuleRef};
 pub use provider::{EventSource, Provider};
 pub use secret::Secret;

@@ -52,6 +52,24 @@ impl std::fmt::Debug for Blob {
     }
 }
 
+/// The usual file extension of a media type (`png` for `image/png`; `bin` when unknown), for
+/// hosts writing a blob to a file and plugins naming one in an upload.
+pub fn file_extension(media_type: &str) -> &'static str {
+    match media_type {
+        "image/png" => "png",
+        "image/jpeg" => "jpg",
+        "image/webp" => "webp",
+        "image/gif" => "gif",
+        "audio/mpeg" => "mp3",
+        "audio/x-wav" | "audio/wav" => "wav",
+        "audio/x-flac" | "audio/flac" => "flac",
+        "audio/ogg" | "audio/opus" => "ogg",
+        "video/webm" | "audio/webm" => "webm",
+        "audio/m4a" | "audio/mp4" | "video/mp4" => "m4a",
+        _ => "bin",
+    }
+}
+
 /// Bytes a host lends a plugin for one call (audio to transcribe), with their media type.
 #[repr(C)]
 #[derive(StableAbi, Clone, Copy)]
@@ -126,6 +144,8 @@ mod tests {
         let blob = Blob::new("image/png", vec![0x89, b'P', b'N', b'G']);
         assert_eq!(format!("{blob:?}"), "Blob(image/png, 4 bytes)");
         assert_eq!(blob.as_ref().bytes.len(), 4);
+        assert_eq!(file_extension("image/jpeg"), "jpg");
+        assert_eq!(file_extension("application/x-unknown"), "bin");
         let flag = Cancellation::new();
         assert!(!flag.is_cancelled());
         flag.cancel();

@@ -24,23 +24,6 @@ pub fn audio(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The usual file extension of a media type (`png` for `image/png`).
-pub fn extension(media_type: &str) -> &'static str {
-    match media_type {
-        "image/png" => "png",
-        "image/jpeg" => "jpg",
-        "image/webp" => "webp",
-        "image/gif" => "gif",
-        "audio/mpeg" => "mp3",
-        "audio/x-wav" | "audio/wav" => "wav",
-        "audio/x-flac" | "audio/flac" => "flac",
-        "audio/ogg" | "audio/opus" => "ogg",
-        "video/webm" | "audio/webm" => "webm",
-        "audio/m4a" | "audio/mp4" | "video/mp4" => "m4a",
-        _ => "bin",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,6 +41,5 @@ mod tests {
         assert_eq!(audio(b"RIFF\x24\0\0\0WAVEfmt "), Some("audio/x-wav"));
         assert_eq!(audio(b"ID3\x04\0\0\0\0\0\0"), Some("audio/mpeg"));
         assert_eq!(image(b"ID3\x04\0\0\0\0\0\0"), None);
-        assert_eq!(extension("image/jpeg"), "jpg");
     }
 }

@@ -174,7 +174,12 @@ async fn run(
                 .map(|name| name.rsplit(['/', '\\']).next().unwrap_or(name))
                 .filter(|name| !name.is_empty() && name.len() <= 128 && name.is_ascii())
                 .map(str::to_owned)
-                .unwrap_or_else(|| format!("audio.{}", sniff::extension(&recording.media_type)));
+                .unwrap_or_else(|| {
+                    format!(
+                        "audio.{}",
+                        openclaw_provider_abi::file_extension(&recording.media_type)
+                    )
+                });
             job.exchange(about, MAX_ANSWER_BYTES, &mut notices, || {
                 let file = Part::stream_with_length(
                     reqwest::Body::from(recording.bytes.clone()),

@@ -100,6 +100,15 @@ impl Reply {
         }
     }
 
+    /// `status` with a body of `content_type` (an image, audio).
+    pub fn bytes(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self::Respond {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+        }
+    }
+
     /// `status` with a plain-text body.
     pub fn text(status: u16, body: impl Into<Vec<u8>>) -> Self {
         Self::Respond {

@@ -24,6 +24,12 @@ pub enum Task {
     Chat,
     /// Embedding models.
     Embedding,
+    /// Image generation models.
+    TextToImage,
+    /// Speech recognition (transcription) models.
+    SpeechRecognition,
+    /// Speech synthesis models.
+    TextToSpeech,
 }
 
 impl Task {
@@ -31,6 +37,9 @@ impl Task {
         match self {
             Self::Chat => Capabilities::CHAT,
             Self::Embedding => Capabilities::EMBEDDINGS,
+            Self::TextToImage => Capabilities::IMAGE_GENERATION,
+            Self::SpeechRecognition => Capabilities::SPEECH_RECOGNITION,
+            Self::TextToSpeech => Capabilities::SPEECH_SYNTHESIS,
         }
     }
 }
