@@ -28,3 +28,4 @@ mod plugin_loading;
 mod release_archive;
 mod router_faults;
 mod secret_hygiene;
+mod speech;

@@ -10,11 +10,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use openclaw_provider_abi::{
     BlobRef, MAX_BLOB_BYTES,
-    documents::{SpeechRequest, TranscriptionRequest},
+    documents::{SpeechRequest, TranscriptSegment, TranscriptionRequest},
     file_extension,
 };
 use serde::Serialize;
-use serde_json::json;
 
 use super::{CliResult, Failure, call_failure, cancel_on_ctrl_c, open_host, output::print_json};
 use crate::{files, host::HostOptions, media};
@@ -97,9 +96,15 @@ fn transcribe(args: TranscribeArgs, options: &HostOptions) -> CliResult {
         tell!("{notice}");
     }
     if options.json {
-        let mut answer = serde_json::to_value(&result)?;
-        answer["ref"] = json!(reference);
-        return print_json(&answer);
+        return print_json(&Transcript {
+            text: &result.text,
+            segments: &result.segments,
+            language: result.language.as_deref(),
+            model: &result.model,
+            reference: &reference,
+            serving_provider: result.serving_provider.as_deref(),
+            notices: &result.notices,
+        });
     }
     say!("{}", result.text);
     tell!(
@@ -113,6 +118,23 @@ fn transcribe(args: TranscribeArgs, options: &HostOptions) -> CliResult {
             .unwrap_or_default()
     );
     Ok(())
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Transcript<'a> {
+    text: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    segments: &'a [TranscriptSegment],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<&'a str>,
+    model: &'a str,
+    #[serde(rename = "ref")]
+    reference: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serving_provider: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    notices: &'a [String],
 }
 
 #[derive(Serialize)]
