@@ -17,19 +17,13 @@ use openclaw_e2e::{
 use serde_json::{Value, json};
 
 use crate::support::{
-    assert_ours_with_the_token, json_failure, merge, no_leak, plugin_settings, pointed_at, str_of,
+    assert_ours_with_the_token, json_failure, merge, no_leak, plugin_settings, png, pointed_at,
+    str_of,
 };
 
 const FLUX: &str = "black-forest-labs/FLUX.1-dev";
 const FAL_ID: &str = "fal-ai/flux/dev";
 const REQUEST_PATH: &str = "fal-ai/flux/dev/requests/req-1";
-
-/// A PNG's bytes: its signature, then bytes no other image shares.
-pub fn png(tag: u8) -> Vec<u8> {
-    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
-    bytes.extend((0..600u32).map(|i| (i as u8).wrapping_mul(31).wrapping_add(tag)));
-    bytes
-}
 
 /// A router whose Hub maps FLUX to `upstreams` (`(upstream, id there)`), live, for text-to-image.
 fn mapped(upstreams: &[(&str, &str)]) -> MockRouter {

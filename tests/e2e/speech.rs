@@ -14,24 +14,12 @@ use openclaw_e2e::{
 };
 use serde_json::{Value, json};
 
-use crate::support::{assert_ours_with_the_token, json_failure, no_leak, pointed_at, str_of};
+use crate::support::{
+    assert_ours_with_the_token, json_failure, mp3, no_leak, pointed_at, str_of, wav,
+};
 
 const WHISPER: &str = "openai/whisper-large-v3";
 const KOKORO: &str = "hexgrad/Kokoro-82M";
-
-/// A WAV recording's bytes: its header, then bytes no other recording shares.
-fn wav(tag: u8) -> Vec<u8> {
-    let mut bytes = b"RIFF\x24\x08\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
-    bytes.extend((0..2048u32).map(|i| (i as u8).wrapping_mul(7).wrapping_add(tag)));
-    bytes
-}
-
-/// An MP3's bytes (an ID3 tag, then frames).
-fn mp3(tag: u8) -> Vec<u8> {
-    let mut bytes = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
-    bytes.extend((0..1024u32).map(|i| (i as u8).wrapping_mul(13).wrapping_add(tag)));
-    bytes
-}
 
 /// A router whose Hub maps `model` to `upstreams` (`(upstream, id there)`), live, for `task`.
 fn mapped(model: &str, task: &str, upstreams: &[(&str, &str)]) -> MockRouter {

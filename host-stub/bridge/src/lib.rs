@@ -6,8 +6,8 @@
 //! It runs in one of two ways:
 //!
 //! - **resident** (`serve`, `serve`): one long-lived process per host process answers every
-//!   request — catalog, resolve, onboarding data, prepare, chat, embeddings — multiplexed as
-//!   JSON lines over stdio, so the plugin's connections to the service stay warm between calls.
+//!   request — catalog, resolve, onboarding data, prepare, chat, embeddings, images, speech —
+//!   multiplexed as JSON lines over stdio (media payloads as files: `blob_files`), so the plugin's connections to the service stay warm between calls.
 //!   It exits when its stdin closes.
 //! - **one operation per run** (`info`, `catalog`, `resolve`, `chat`, `embed`, `onboarding`),
 //!   for scripts and tests, with the credential in the environment and the outcome in the exit
@@ -18,6 +18,7 @@
 //! operations (`ops`), print chat events in `provider_host`'s one JSON-lines schema, and write
 //! each line whole (`output`).
 
+mod blob_files;
 mod cli;
 mod load;
 mod ops;

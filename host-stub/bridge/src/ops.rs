@@ -4,26 +4,31 @@
 //! run, its exit code.
 
 use openclaw_provider_abi::{
-    Cancellation, Capabilities, CatalogRequest, CatalogSource, DiscoveryMode, OnboardingRequest,
-    Secret, SecretInputMode, Timeouts,
+    BlobRef, Cancellation, Capabilities, CatalogRequest, CatalogSource, DiscoveryMode,
+    OnboardingRequest, Secret, SecretInputMode, Timeouts,
     abi_stable::std_types::RString,
-    documents::{ChatRequest, EmbeddingRequest, EmbeddingResult, UsageReport},
+    documents::{
+        ChatRequest, EmbeddingRequest, EmbeddingResult, ImageRequest, SpeechRequest,
+        TranscriptionRequest, TranscriptionResult, UsageReport,
+    },
 };
 use provider_host::{
     credentials::{self, Lookup},
     event_lines::{EmbeddingAnswer, EventLine, UsageAnswer},
     events::ChatEvent,
+    media_answers,
     model_row::ModelRow,
     plugin::LoadedPlugin,
     provider_settings::ProviderSettings,
 };
 
 use crate::{
+    blob_files,
     output::Lines,
     protocol::{
-        Answer, AuthMethodDescription, CatalogAnswer, CatalogMode, CatalogProvider, Done, Empty,
-        Exit, NoteLine, OnboardingAnswer, PluginDescription, Request, ResolvedAnswer, Settings,
-        Stop,
+        Answer, AudioFile, AuthMethodDescription, CatalogAnswer, CatalogMode, CatalogProvider,
+        Done, Empty, Exit, ImageAnswer, NoteLine, OnboardingAnswer, PluginDescription, Request,
+        ResolvedAnswer, Settings, SpeechAnswer, Stop, TranscriptAnswer, WrittenImage,
     },
 };
 
@@ -96,6 +101,54 @@ pub fn run(
                 cancel,
             )?;
             lines.push(&Done::new(Answer::Embed(answer)))
+        }
+        Request::Image {
+            credential,
+            settings,
+            request,
+            blob_dir,
+        } => {
+            let answer = image(
+                plugin,
+                &settings,
+                (credential, source),
+                request.get(),
+                &blob_dir,
+                cancel,
+            )?;
+            lines.push(&Done::new(Answer::Image(answer)))
+        }
+        Request::Transcribe {
+            credential,
+            settings,
+            request,
+            audio,
+        } => {
+            let answer = transcribe(
+                plugin,
+                &settings,
+                (credential, source),
+                request.get(),
+                &audio,
+                cancel,
+            )?;
+            lines.push(&Done::new(Answer::Transcript(answer)))
+        }
+        Request::Speak {
+            credential,
+            settings,
+            request,
+            blob_dir,
+        } => {
+            let answer = speak(
+                plugin,
+                &settings,
+                (credential, source),
+                request.get(),
+                &blob_dir,
+                cancel,
+            )?;
+            lines.push(&Done::new(Answer::Speech(answer)))
         }
         Request::Usage {
             credential,
@@ -395,6 +448,123 @@ fn embed(
     Ok(EmbeddingAnswer {
         base_url: Some(base_url(plugin, &settings)),
         ..result.into()
+    })
+}
+
+/// The context of a call beyond chat: the credential and the provider's settings.
+fn call_context(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    (given, source): (Option<Secret>, &CredentialSource),
+) -> Result<openclaw_provider_abi::CallContext, Stop> {
+    let credential = credential(plugin, given, source)?;
+    Ok(settings_of(plugin, settings).call_context(Some(&credential), Timeouts::default()))
+}
+
+/// Checks that `request` is the document `T`, naming a model.
+fn check_request<T: serde::de::DeserializeOwned>(
+    request: &str,
+    what: &str,
+    model: impl Fn(&T) -> &str,
+) -> Result<T, Stop> {
+    let parsed: T = serde_json::from_str(request)
+        .map_err(|err| Stop::invalid(format!("the request is not {what}: {err}")))?;
+    if model(&parsed).trim().is_empty() {
+        return Err(Stop::invalid("the request needs a model"));
+    }
+    Ok(parsed)
+}
+
+/// A prompt to images, each written to a file of its own in `blob_dir` for the host to read
+/// and remove: the bytes cross once, never as text in a line.
+fn image(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    credential: (Option<Secret>, &CredentialSource),
+    request: &str,
+    blob_dir: &str,
+    cancel: &Cancellation,
+) -> Result<ImageAnswer, Stop> {
+    check_request(request, "an image request", |r: &ImageRequest| &r.model)?;
+    let dir = blob_files::directory(blob_dir)?;
+    let context = call_context(plugin, settings, credential)?;
+    let answer = plugin.generate_image(&context, request, cancel)?;
+    let (result, blobs) = media_answers::images(plugin.id(), answer)?;
+    let files = blob_files::write_all(&dir, "image", blobs)?;
+    Ok(ImageAnswer {
+        model: result.model,
+        serving_provider: result.serving_provider,
+        images: result
+            .images
+            .into_iter()
+            .zip(files)
+            .map(|(image, file)| WrittenImage {
+                file,
+                width: image.width,
+                height: image.height,
+                revised_prompt: image.revised_prompt,
+            })
+            .collect(),
+        notices: result.notices,
+    })
+}
+
+/// Speech to text: the recording is read from the file the host wrote, with a size cap.
+fn transcribe(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    credential: (Option<Secret>, &CredentialSource),
+    request: &str,
+    audio: &AudioFile,
+    cancel: &Cancellation,
+) -> Result<TranscriptAnswer, Stop> {
+    check_request(
+        request,
+        "a transcription request",
+        |r: &TranscriptionRequest| &r.model,
+    )?;
+    let recording = blob_files::read(&audio.path)?;
+    let context = call_context(plugin, settings, credential)?;
+    let answer = plugin.transcribe_audio(
+        &context,
+        request,
+        BlobRef::new(&audio.media_type, &recording),
+        cancel,
+    )?;
+    drop(recording);
+    let result: TranscriptionResult =
+        serde_json::from_str(&answer).map_err(|err| media_answers::not_one(plugin.id(), err))?;
+    Ok(TranscriptAnswer {
+        text: result.text,
+        model: result.model,
+        serving_provider: result.serving_provider,
+        language: result.language,
+        segments: result.segments,
+        notices: result.notices,
+    })
+}
+
+/// Text to speech, the audio written to a file in `blob_dir`.
+fn speak(
+    plugin: &LoadedPlugin,
+    settings: &Settings,
+    credential: (Option<Secret>, &CredentialSource),
+    request: &str,
+    blob_dir: &str,
+    cancel: &Cancellation,
+) -> Result<SpeechAnswer, Stop> {
+    check_request(request, "a speech request", |r: &SpeechRequest| &r.model)?;
+    let dir = blob_files::directory(blob_dir)?;
+    let context = call_context(plugin, settings, credential)?;
+    let answer = plugin.synthesize_speech(&context, request, cancel)?;
+    let (result, audio) = media_answers::speech(plugin.id(), answer)?;
+    let mut files = blob_files::write_all(&dir, "speech", vec![audio])?;
+    Ok(SpeechAnswer {
+        audio: files.remove(0),
+        model: result.model,
+        serving_provider: result.serving_provider,
+        voice: result.voice,
+        notices: result.notices,
     })
 }
 

@@ -79,6 +79,21 @@ pub struct Envelope {
     method: Option<String>,
     #[serde(default)]
     model: Option<String>,
+    #[serde(default)]
+    blob_dir: Option<String>,
+    #[serde(default)]
+    audio: Option<AudioFile>,
+}
+
+/// A recording the host wrote to a file for `transcribe`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AudioFile {
+    /// An absolute path to a regular file of at most `MAX_BLOB_BYTES`.
+    pub path: String,
+    /// Its media type as the host knows it; may be empty.
+    #[serde(default)]
+    pub media_type: String,
 }
 
 /// The operations.
@@ -92,6 +107,9 @@ pub enum Op {
     Prepare,
     Chat,
     Embed,
+    Image,
+    Transcribe,
+    Speak,
     Usage,
     Cancel,
 }
@@ -156,6 +174,30 @@ pub enum Request {
         /// The embedding request document, as JSON text.
         request: Box<RawValue>,
     },
+    /// Images from a prompt, written as files into `blob_dir`.
+    Image {
+        credential: Option<Secret>,
+        settings: Settings,
+        /// The image request document, as JSON text.
+        request: Box<RawValue>,
+        blob_dir: String,
+    },
+    /// Speech to text from the recording in a file.
+    Transcribe {
+        credential: Option<Secret>,
+        settings: Settings,
+        /// The transcription request document, as JSON text.
+        request: Box<RawValue>,
+        audio: AudioFile,
+    },
+    /// Text to speech, the audio written as a file into `blob_dir`.
+    Speak {
+        credential: Option<Secret>,
+        settings: Settings,
+        /// The speech request document, as JSON text.
+        request: Box<RawValue>,
+        blob_dir: String,
+    },
     /// The account's spend this month.
     Usage {
         credential: Option<Secret>,
@@ -163,6 +205,25 @@ pub enum Request {
     },
     /// Stops the request with the envelope's `rid`.
     Cancel,
+}
+
+/// What a request that produces media keeps aside for its answer while it runs, counted against
+/// the bytes in flight: images or audio of a few megabytes each, at worst.
+pub const MEDIA_ANSWER_RESERVE: usize = 32 * 1024 * 1024;
+
+impl Request {
+    /// The bytes the request will hold beyond its message while it runs: the recording it
+    /// reads, or the media it produces.
+    pub fn held_beyond_message(&self) -> usize {
+        match self {
+            Self::Transcribe { audio, .. } => std::fs::metadata(&audio.path)
+                .map(|meta| usize::try_from(meta.len()).unwrap_or(usize::MAX))
+                .unwrap_or(0)
+                .min(openclaw_provider_abi::MAX_BLOB_BYTES),
+            Self::Image { .. } | Self::Speak { .. } => MEDIA_ANSWER_RESERVE,
+            _ => 0,
+        }
+    }
 }
 
 impl TryFrom<Envelope> for Request {
@@ -202,6 +263,24 @@ impl TryFrom<Envelope> for Request {
                 credential,
                 settings,
                 request: envelope.request.ok_or("embed needs a \"request\"")?,
+            },
+            Op::Image => Self::Image {
+                credential,
+                settings,
+                request: envelope.request.ok_or("image needs a \"request\"")?,
+                blob_dir: envelope.blob_dir.ok_or("image needs a \"blobDir\"")?,
+            },
+            Op::Transcribe => Self::Transcribe {
+                credential,
+                settings,
+                request: envelope.request.ok_or("transcribe needs a \"request\"")?,
+                audio: envelope.audio.ok_or("transcribe needs an \"audio\" file")?,
+            },
+            Op::Speak => Self::Speak {
+                credential,
+                settings,
+                request: envelope.request.ok_or("speak needs a \"request\"")?,
+                blob_dir: envelope.blob_dir.ok_or("speak needs a \"blobDir\"")?,
             },
             Op::Usage => Self::Usage {
                 credential,
@@ -280,7 +359,71 @@ pub enum Answer<'a> {
     Onboarding(OnboardingAnswer),
     Prepared(Empty),
     Embed(EmbeddingAnswer),
+    Image(ImageAnswer),
+    Transcript(TranscriptAnswer),
+    Speech(SpeechAnswer),
     Usage(UsageAnswer),
+}
+
+/// A payload the bridge wrote to a file for the host, which reads and removes it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenBlob {
+    pub path: String,
+    pub media_type: String,
+    pub bytes: usize,
+}
+
+/// `image`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageAnswer {
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    pub images: Vec<WrittenImage>,
+    pub notices: Vec<String>,
+}
+
+/// One image of an `image` answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WrittenImage {
+    #[serde(flatten)]
+    pub file: WrittenBlob,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revised_prompt: Option<String>,
+}
+
+/// `transcribe`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TranscriptAnswer {
+    pub text: String,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    pub segments: Vec<openclaw_provider_abi::documents::TranscriptSegment>,
+    pub notices: Vec<String>,
+}
+
+/// `speak`'s answer.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeechAnswer {
+    pub audio: WrittenBlob,
+    pub model: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serving_provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voice: Option<String>,
+    pub notices: Vec<String>,
 }
 
 /// `{}`.

@@ -202,7 +202,8 @@ fn dispatch(plugin: &Arc<LoadedPlugin>, in_flight: &Shared, line: Vec<u8>) {
         }
         Err(why) => return refuse_request(rid, &Stop::invalid(why)),
     };
-    let cancel = match admit(in_flight, rid, line.len()) {
+    let held = line.len().saturating_add(request.held_beyond_message());
+    let cancel = match admit(in_flight, rid, held) {
         Ok(cancel) => cancel,
         Err(Admission::Duplicate) => {
             return reject(

@@ -4,6 +4,7 @@
 //! libraries opened with every safety check ([`loader`], before the ABI crate's own),
 //! the [`registry`] of plugins that passed, a safe handle over each ([`plugin`]) whose chat
 //! streams are typed iterators ([`events`]) printed in one JSON-lines schema ([`event_lines`]),
+//! media answers checked before use ([`media_answers`]),
 //! what a configuration says about a provider and the per-call context made from it
 //! ([`provider_settings`]), the one credential order ([`credentials`]), how a host introduces
 //! itself to plugins ([`host_identity`]), OpenClaw's model-row shape ([`model_row`]), and reading
@@ -23,6 +24,7 @@ pub mod home;
 pub mod host_identity;
 pub mod loader;
 pub mod manifest;
+pub mod media_answers;
 pub mod model_row;
 pub mod nesting;
 pub mod plugin;

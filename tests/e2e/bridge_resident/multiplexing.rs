@@ -27,7 +27,14 @@ fn one_process_answers_concurrent_requests_each_under_its_id() {
     assert_eq!(hello["provider"], "huggingface");
     assert_eq!(
         hello["serves"],
-        json!(["chat", "embeddings", "account-usage"])
+        json!([
+            "chat",
+            "embeddings",
+            "image-generation",
+            "speech-recognition",
+            "speech-synthesis",
+            "account-usage"
+        ])
     );
     assert!(hello["pid"].as_u64().is_some());
 

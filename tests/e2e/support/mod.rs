@@ -390,3 +390,24 @@ pub fn own_memory_lock() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());
     LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// A PNG's bytes: its signature, then bytes no other image shares.
+pub fn png(tag: u8) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    bytes.extend((0..600u32).map(|i| (i as u8).wrapping_mul(31).wrapping_add(tag)));
+    bytes
+}
+
+/// A WAV recording's bytes: its header, then bytes no other recording shares.
+pub fn wav(tag: u8) -> Vec<u8> {
+    let mut bytes = b"RIFF\x24\x08\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0".to_vec();
+    bytes.extend((0..2048u32).map(|i| (i as u8).wrapping_mul(7).wrapping_add(tag)));
+    bytes
+}
+
+/// An MP3's bytes (an ID3 tag, then frames).
+pub fn mp3(tag: u8) -> Vec<u8> {
+    let mut bytes = b"ID3\x04\0\0\0\0\0\x0a".to_vec();
+    bytes.extend((0..1024u32).map(|i| (i as u8).wrapping_mul(13).wrapping_add(tag)));
+    bytes
+}
