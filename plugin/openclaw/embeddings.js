@@ -6,20 +6,11 @@
 // exhausted credits, and transport wording for network failures and timeouts.
 
 import { BridgeError } from "./bridge-client.js";
+import { credentialResolver } from "./credential.js";
+import { bareModel } from "./media.js";
 
 /** OpenClaw waits up to two minutes for a batch; the plugin's own deadline is shorter. */
 export const EMBED_TIMEOUT_MS = 10 * 60 * 1000;
-
-// OpenClaw's auth runtime, imported when an embedder is first created.
-let authRuntime;
-const loadAuthRuntime = () => (authRuntime ??= import("openclaw/plugin-sdk/provider-auth-runtime"));
-
-/** A model id without the provider's prefix (once or repeated), as the bridge's refs carry it. */
-function bareModel(provider, model) {
-  let id = String(model ?? "").trim();
-  while (id.startsWith(`${provider}/`)) id = id.slice(provider.length + 1);
-  return id;
-}
 
 /** What a failure means to memory search. */
 export function embeddingError(error) {
@@ -49,17 +40,7 @@ export function embeddingAdapter({ bridge, provider, label, manifest, settingsFo
   const defaultModel = bareModel(provider, manifest.native?.defaultModels?.embeddings);
   const normalize = (model) => bareModel(provider, model) || defaultModel;
 
-  /** The key OpenClaw holds for the provider: auth profile, configuration or environment. */
-  const credentialFor = async (options) => {
-    const { resolveApiKeyForProvider } = await loadAuthRuntime();
-    const auth = await resolveApiKeyForProvider({
-      provider,
-      cfg: options.config,
-      ...(options.agentDir ? { agentDir: options.agentDir } : {}),
-    }).catch(() => undefined);
-    const key = options.remote?.apiKey;
-    return typeof key === "string" && key.trim() ? key.trim() : auth?.apiKey;
-  };
+  const credentialFor = credentialResolver(provider);
 
   /** Asks the bridge to embed `texts` (an empty list plans: which model and upstream would). */
   const embedTexts = async (state, texts, signal) => {

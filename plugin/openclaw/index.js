@@ -2,7 +2,8 @@
 // API-key auth method and onboarding, catalog refresh, dynamic models, the hooks that warm a
 // connection ahead of a run, and the stream function — and has the Rust plugin beside it do the
 // work through one resident bridge (bridge-client.js; the protocol is docs/bridge-protocol.md).
-// Chats are translated by chat.js, embeddings by embeddings.js, the account's spend by usage.js.
+// Chats are translated by chat.js, embeddings by embeddings.js, images and speech by media.js,
+// the account's spend by usage.js.
 //
 // What the configuration says about the provider goes to the bridge as it is: the plugin reads
 // its own settings, and the bridge shapes the base URL and the plugin's call from them. This
@@ -12,7 +13,9 @@
 
 import { residentBridge, readManifest } from "./bridge-client.js";
 import { createChatStream } from "./chat.js";
+import { credentialResolver } from "./credential.js";
 import { embeddingAdapter } from "./embeddings.js";
+import { mediaProviders } from "./media.js";
 import { thinkingLevels } from "./thinking.js";
 import { usageHooks } from "./usage.js";
 
@@ -265,6 +268,16 @@ export default {
     const serves = new Set(manifest.native?.capabilities ?? []);
     if (serves.has("embeddings") && typeof api.registerEmbeddingProvider === "function") {
       api.registerEmbeddingProvider(embeddingAdapter({ bridge, provider, label, manifest, settingsFor, logger }));
+    }
+    const media = mediaProviders({ bridge, provider, label, manifest, envVars, settingsFor, credentialFor: credentialResolver(provider), logger });
+    if (serves.has("image-generation") && typeof api.registerImageGenerationProvider === "function") {
+      api.registerImageGenerationProvider(media.images);
+    }
+    if (serves.has("speech-recognition") && typeof api.registerMediaUnderstandingProvider === "function") {
+      api.registerMediaUnderstandingProvider(media.transcription);
+    }
+    if (serves.has("speech-synthesis") && typeof api.registerSpeechProvider === "function") {
+      api.registerSpeechProvider(media.speech);
     }
   },
 };

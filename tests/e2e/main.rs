@@ -21,6 +21,7 @@ mod images;
 mod onboarding;
 mod openclaw_capabilities;
 mod openclaw_install;
+mod openclaw_media;
 mod openclaw_resident;
 mod openclaw_shared_home;
 mod plugin_abi;

@@ -34,10 +34,15 @@ struct Manifest<'a> {
     model_id_normalization: Value,
     config_schema: Value,
     /// OpenClaw's capability contracts for what the plugin serves beyond chat
-    /// (`embeddingProviders`, `usageProviders`), which OpenClaw reads before loading the plugin's
+    /// (`embeddingProviders`, `imageGenerationProviders`, `mediaUnderstandingProviders`,
+    /// `speechProviders`, `usageProviders`), which OpenClaw reads before loading the plugin's
     /// code.
     #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
     contracts: serde_json::Map<String, Value>,
+    /// What OpenClaw may know of a contract's provider before loading it
+    /// (`mediaUnderstandingProviderMetadata`, `imageGenerationProviderMetadata`), top-level keys.
+    #[serde(flatten)]
+    contract_metadata: serde_json::Map<String, Value>,
     native: Native<'a>,
 }
 
@@ -116,6 +121,32 @@ pub fn manifest_for(
     if serving.contains(Capabilities::EMBEDDINGS) {
         contracts.insert("embeddingProviders".into(), json!([id]));
     }
+    let mut contract_metadata = serde_json::Map::new();
+    if serving.contains(Capabilities::IMAGE_GENERATION) {
+        contracts.insert("imageGenerationProviders".into(), json!([id]));
+        contract_metadata.insert(
+            "imageGenerationProviderMetadata".into(),
+            json!({id: {"authProviders": [id]}}),
+        );
+    }
+    if serving.contains(Capabilities::SPEECH_RECOGNITION) {
+        contracts.insert("mediaUnderstandingProviders".into(), json!([id]));
+        let prefix = format!("{id}/");
+        let audio = metadata
+            .default_models
+            .get(&Capabilities::SPEECH_RECOGNITION.to_string())
+            .map(|model| model.strip_prefix(&prefix).unwrap_or(model).to_owned());
+        contract_metadata.insert(
+            "mediaUnderstandingProviderMetadata".into(),
+            json!({id: {
+                "capabilities": ["audio"],
+                "defaultModels": audio.map(|model| json!({"audio": model})).unwrap_or(json!({})),
+            }}),
+        );
+    }
+    if serving.contains(Capabilities::SPEECH_SYNTHESIS) {
+        contracts.insert("speechProviders".into(), json!([id]));
+    }
     if serving.contains(Capabilities::ACCOUNT_USAGE) {
         contracts.insert("usageProviders".into(), json!([id]));
     }
@@ -134,6 +165,7 @@ pub fn manifest_for(
             .config_schema
             .unwrap_or_else(|| json!({"type": "object"})),
         contracts,
+        contract_metadata,
         native: Native {
             library,
             interface: info.interface_version.as_str(),
