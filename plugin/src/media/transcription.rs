@@ -273,7 +273,7 @@ fn fal_media_type(media_type: &str) -> Option<&'static str> {
 
 /// A transcript in any of the upstreams' shapes: `text` (or `output`), with `chunks`
 /// (`{"timestamp": [start, end], "text"}`) or `segments` (`{"start", "end", "text"}`).
-fn read_transcript(document: &Value) -> Option<TranscriptionResult> {
+pub fn read_transcript(document: &Value) -> Option<TranscriptionResult> {
     const MAX_TEXT: usize = 4 * 1024 * 1024;
     let text = text_field(document, "text", MAX_TEXT)
         .or_else(|| text_field(document, "output", MAX_TEXT))?;
