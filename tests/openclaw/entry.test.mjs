@@ -756,3 +756,53 @@ test("cost: the plugin's price at the serving upstream is what OpenClaw records;
   assert.equal(message.usage.totalTokens, 1100);
   assert.ok(Math.abs(message.usage.cost.total - 0.0037) < 1e-12, JSON.stringify(message.usage.cost));
 });
+
+test("media: payloads come back as files read only from the call's own directory, which is removed", async () => {
+  const media = await import(path.join(module, "media.js"));
+  const seen = [];
+  let rogue = false;
+  const bridge = {
+    async request(op, fields) {
+      seen.push({ op, fields });
+      if (op === "transcribe") {
+        return { text: readFileSync(fields.audio.path, "utf8"), model: "whisper" };
+      }
+      // The bridge writes its file where the request said, or, misbehaving, elsewhere.
+      const dir = rogue ? scratch : fields.blobDir;
+      const file = path.join(dir, "image-1.png");
+      writeFileSync(file, "PNGBYTES");
+      const blob = { path: file, mediaType: "image/png", bytes: 8 };
+      return op === "image" ? { model: "flux", servingProvider: "fal-ai", images: [blob], notices: [] } : { audio: { ...blob, mediaType: "audio/mpeg" }, model: "kokoro", notices: [] };
+    },
+  };
+  const providers = media.mediaProviders({
+    bridge,
+    provider: "huggingface",
+    label: "Hugging Face",
+    manifest: { native: { defaultModels: { "image-generation": "huggingface/black-forest-labs/FLUX.1-dev", "speech-recognition": "huggingface/openai/whisper-large-v3" } } },
+    envVars: ["HF_TOKEN"],
+    settingsFor: () => ({}),
+    credentialFor: async () => "hf_fake",
+  });
+  assert.equal(providers.images.defaultModel, "black-forest-labs/FLUX.1-dev");
+  assert.deepEqual(providers.images.capabilities.edit, { enabled: false });
+  const result = await providers.images.generateImage({ model: "black-forest-labs/FLUX.1-dev", prompt: "a cat", size: "1024x768", count: 2 });
+  assert.equal(result.images[0].buffer.toString(), "PNGBYTES");
+  assert.equal(result.images[0].fileName, "image-1.png");
+  const sent = seen[0].fields;
+  assert.deepEqual(sent.request, { model: "huggingface/black-forest-labs/FLUX.1-dev", prompt: "a cat", width: 1024, height: 768, count: 2 });
+  assert.equal(existsSync(sent.blobDir), false, "the call's directory outlives it");
+
+  rogue = true;
+  await assert.rejects(providers.images.generateImage({ prompt: "x" }), /outside its directory/);
+
+  const transcript = await providers.transcription.transcribeAudioWithContext({ buffer: Buffer.from("spoken words"), mime: "audio/wav", apiKey: "hf_fake" });
+  assert.deepEqual(transcript, { ok: true, value: { text: "spoken words", model: "whisper" } });
+  const recording = seen.at(-1).fields.audio.path;
+  assert.equal(existsSync(recording), false, "the recording outlives the call");
+  assert.equal(seen.at(-1).fields.request.model, "huggingface/openai/whisper-large-v3");
+
+  // --model and --voice reach synthesis through the overrides OpenClaw asks for.
+  const overrides = providers.speech.resolveTalkOverrides({ params: { modelId: "hexgrad/Kokoro-82M", voiceId: "af_heart" } });
+  assert.deepEqual(overrides, { model: "hexgrad/Kokoro-82M", voice: "af_heart", source: "huggingface" });
+});
