@@ -5,50 +5,20 @@
 //! priced, and every setting the plugin's schema documents accepted by `openclaw config set` —
 //! and each bound refused one past it.
 
-use std::path::Path;
-
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, StreamEnd,
+    MockRouter, Reply, StreamEnd,
     mock_router::{billing_usage, inference_mapping, paths},
-    openclaw::{Home, assemble_folder},
+    openclaw::Home,
     workspace_root,
 };
 use serde_json::{Value, json};
 
-use crate::support::openclaw::{install, json_of, ok};
+use crate::support::openclaw::{first_json, home_for, json_of, ok};
 
 const QWEN: &str = "Qwen/Qwen3-Embedding-0.6B";
 
-/// A home with our folder installed (from `scratch`), the sentinel token in OpenClaw's
-/// environment, the Hub and the router on `router`.
-fn home_for(router: &MockRouter, scratch: &Path) -> Home {
-    let mut home = Home::new();
-    home.set_env("HF_TOKEN", SENTINEL_TOKEN)
-        .set_env("HF_ENDPOINT", &router.origin());
-    install(&home, &assemble_folder(scratch));
-    set(
-        &home,
-        "plugins.entries.huggingface.config.baseUrl",
-        &router.base_url(),
-    );
-    home
-}
-
 fn set(home: &Home, key: &str, value: &str) {
     ok(home.run(["config", "set", key, value]));
-}
-
-/// The first JSON document of a command's output, whatever follows it.
-fn first_json(run: &openclaw_e2e::Run) -> Value {
-    let start = run
-        .stdout
-        .find('{')
-        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
-    serde_json::Deserializer::from_str(&run.stdout[start..])
-        .into_iter::<Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("output is not JSON:\n{run}"))
 }
 
 #[test]

@@ -5,19 +5,15 @@
 //! bytes; and `infer image describe` through a vision chat model, the image reaching the router
 //! as a data URL.
 
-use std::path::Path;
-
 use base64::Engine;
 use openclaw_e2e::{
-    MockRouter, Reply, SENTINEL_TOKEN, StreamEnd,
+    MockRouter, Reply, StreamEnd,
     mock_router::{inference_mapping, paths},
-    openclaw::{Home, assemble_folder},
 };
-use serde_json::Value;
 
 use crate::support::{
     assert_ours_with_the_token, mp3,
-    openclaw::{install, ok},
+    openclaw::{first_json, home_for, ok},
     png, wav,
 };
 
@@ -40,35 +36,6 @@ fn router_serving(models: &[(&str, &str, Reply)]) -> MockRouter {
         router.on("POST", &paths::hf_inference_model(model), reply.clone());
     }
     router
-}
-
-/// A home with our folder installed (from `scratch`), the sentinel token in OpenClaw's
-/// environment, the Hub and the router on `router`.
-fn home_for(router: &MockRouter, scratch: &Path) -> Home {
-    let mut home = Home::new();
-    home.set_env("HF_TOKEN", SENTINEL_TOKEN)
-        .set_env("HF_ENDPOINT", &router.origin());
-    install(&home, &assemble_folder(scratch));
-    ok(home.run([
-        "config",
-        "set",
-        "plugins.entries.huggingface.config.baseUrl",
-        &router.base_url(),
-    ]));
-    home
-}
-
-/// The first JSON document of a command's output, whatever follows it.
-fn first_json(run: &openclaw_e2e::Run) -> Value {
-    let start = run
-        .stdout
-        .find('{')
-        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
-    serde_json::Deserializer::from_str(&run.stdout[start..])
-        .into_iter::<Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_else(|| panic!("output is not JSON:\n{run}"))
 }
 
 #[test]

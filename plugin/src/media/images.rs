@@ -24,7 +24,6 @@ use openclaw_provider_abi::{
     Blob, CallContext, Cancellation, ErrorCode, MAX_BLOB_BYTES, MediaAnswer, ProviderError,
     documents::{GeneratedImage, ImageRequest, ImageResult},
 };
-use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Job, download, queue, sniff};
@@ -65,12 +64,12 @@ const ROUTES: [(&str, Route); 5] = [
 
 /// The route of upstream `name`, if the plugin generates images through it.
 pub fn route(name: &str) -> Option<Route> {
-    ROUTES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    super::route_in(&ROUTES, name)
 }
 
 /// Every upstream the plugin generates images through, for messages.
 pub fn names() -> String {
-    ROUTES.map(|(name, _)| name).join(", ")
+    super::names_in(&ROUTES)
 }
 
 /// Answers `generate_image`.
@@ -343,22 +342,16 @@ impl Generation<'_> {
                 // Each image its own seed, so several are not one image repeated.
                 parameters.insert("seed".into(), seed.wrapping_add(u64::from(index)).into());
             }
-            let body = json!({"inputs": asked.prompt, "parameters": parameters}).to_string();
+            let body = json!({"inputs": asked.prompt, "parameters": parameters});
             let answer = self
                 .job
-                .exchange(
+                .post_json(
                     (self.model, self.upstream),
+                    &url,
+                    &body,
+                    &[("Accept", "image/png, image/jpeg, image/*")],
                     MAX_BLOB_BYTES as u64,
                     &mut self.notices,
-                    || {
-                        let request = self
-                            .job
-                            .request(Method::POST, &url)?
-                            .header(reqwest::header::CONTENT_TYPE, "application/json")
-                            .header(reqwest::header::ACCEPT, "image/png, image/jpeg, image/*")
-                            .body(body.clone());
-                        Ok((url.clone(), request))
-                    },
                 )
                 .await?;
             if answer.content_type().starts_with("application/json") {
@@ -421,22 +414,15 @@ impl Generation<'_> {
             }
         };
         let url = self.job.url(&[path])?;
-        let body = Value::Object(body).to_string();
         let answer = self
             .job
-            .exchange(
+            .post_json(
                 (self.model, self.upstream),
+                &url,
+                &Value::Object(body),
+                &[("Accept", "application/json")],
                 queue::MAX_RESULT_BYTES,
                 &mut self.notices,
-                || {
-                    let request = self
-                        .job
-                        .request(Method::POST, &url)?
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .header(reqwest::header::ACCEPT, "application/json")
-                        .body(body.clone());
-                    Ok((url.clone(), request))
-                },
             )
             .await?;
         let document = answer.json("images")?;
@@ -478,22 +464,15 @@ impl Generation<'_> {
                 json!({"input": input}),
             ),
         };
-        let body = body.to_string();
         let answer = self
             .job
-            .exchange(
+            .post_json(
                 (self.model, self.upstream),
+                &url,
+                &body,
+                &[("Prefer", "wait")],
                 queue::MAX_RESULT_BYTES,
                 &mut self.notices,
-                || {
-                    let request = self
-                        .job
-                        .request(Method::POST, &url)?
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .header("Prefer", "wait")
-                        .body(body.clone());
-                    Ok((url.clone(), request))
-                },
             )
             .await?;
         let mut prediction = answer.json("a prediction")?;
@@ -542,21 +521,15 @@ impl Generation<'_> {
         }
         let mut url = self.job.url(&["fal-ai", self.provider_id])?;
         url.query_pairs_mut().append_pair("_subdomain", "queue");
-        let body = Value::Object(body).to_string();
         let submitted = self
             .job
-            .exchange(
+            .post_json(
                 (self.model, self.upstream),
+                &url,
+                &Value::Object(body),
+                &[],
                 1024 * 1024,
                 &mut self.notices,
-                || {
-                    let request = self
-                        .job
-                        .request(Method::POST, &url)?
-                        .header(reqwest::header::CONTENT_TYPE, "application/json")
-                        .body(body.clone());
-                    Ok((url.clone(), request))
-                },
             )
             .await?
             .json("a queue ticket")?;

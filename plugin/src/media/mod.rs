@@ -173,6 +173,31 @@ impl Job {
         outcome
     }
 
+    /// POSTs the JSON `body` to `url` through [`Job::exchange`], with `headers` besides
+    /// `Content-Type` (the body is shared by every attempt, not copied).
+    pub async fn post_json(
+        &self,
+        about: (&str, &str),
+        url: &Url,
+        body: &Value,
+        headers: &[(&str, &str)],
+        max_bytes: u64,
+        notices: &mut Vec<String>,
+    ) -> Result<Answer, ProviderError> {
+        let body = bytes::Bytes::from(body.to_string());
+        self.exchange(about, max_bytes, notices, || {
+            let mut request = self
+                .request(Method::POST, url)?
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            Ok((url.clone(), request))
+        })
+        .await
+    }
+
     /// The error for a call whose deadline passed.
     pub fn deadline_passed(&self, upstream: &str) -> ProviderError {
         ProviderError::new(
@@ -256,6 +281,17 @@ impl Attempts for Exchange<'_> {
     fn deadline_passed(&self) -> ProviderError {
         self.job.deadline_passed(self.upstream)
     }
+}
+
+/// The route of upstream `name` in a task's table of `(upstream, route)`, if the plugin speaks it.
+pub fn route_in<R: Copy>(routes: &[(&str, R)], name: &str) -> Option<R> {
+    routes.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+}
+
+/// The upstreams of a task's table, for messages.
+pub fn names_in<R>(routes: &[(&str, R)]) -> String {
+    let names: Vec<&str> = routes.iter().map(|(name, _)| *name).collect();
+    names.join(", ")
 }
 
 /// A string field of a JSON answer, bounded and stripped of control characters.

@@ -17,7 +17,6 @@ use openclaw_provider_abi::{
     Blob, CallContext, Cancellation, ErrorCode, MAX_BLOB_BYTES, MediaAnswer, ProviderError,
     documents::{SpeechRequest, SpeechResult},
 };
-use reqwest::Method;
 use serde_json::{Map, Value, json};
 
 use super::{Answer, Job, download, sniff};
@@ -57,12 +56,12 @@ const ROUTES: [(&str, Route); 4] = [
 
 /// The route of upstream `name`, if the plugin synthesises speech through it.
 pub fn route(name: &str) -> Option<Route> {
-    ROUTES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    super::route_in(&ROUTES, name)
 }
 
 /// Every upstream the plugin synthesises speech through, for messages.
 pub fn names() -> String {
-    ROUTES.map(|(name, _)| name).join(", ")
+    super::names_in(&ROUTES)
 }
 
 /// Answers `synthesize_speech`.
@@ -150,16 +149,15 @@ async fn run(job: &Job, request: SpeechRequest) -> Result<(SpeechResult, Blob), 
         }
     };
     let url = job.url(&path)?;
-    let body = body.to_string();
     let answer = job
-        .exchange(about, MAX_BLOB_BYTES as u64, &mut notices, || {
-            let request = job
-                .request(Method::POST, &url)?
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .header(reqwest::header::ACCEPT, "audio/*, application/json")
-                .body(body.clone());
-            Ok((url.clone(), request))
-        })
+        .post_json(
+            about,
+            &url,
+            &body,
+            &[("Accept", "audio/*, application/json")],
+            MAX_BLOB_BYTES as u64,
+            &mut notices,
+        )
         .await?;
     let (media_type, bytes) = if answer.content_type().starts_with("application/json") {
         let document = answer.json("speech")?;

@@ -70,12 +70,12 @@ const ROUTES: [(&str, Route); 4] = [
 
 /// The route of upstream `name`, if the plugin transcribes through it.
 pub fn route(name: &str) -> Option<Route> {
-    ROUTES.iter().find(|(n, _)| *n == name).map(|(_, r)| *r)
+    super::route_in(&ROUTES, name)
 }
 
 /// Every upstream the plugin transcribes through, for messages.
 pub fn names() -> String {
-    ROUTES.map(|(name, _)| name).join(", ")
+    super::names_in(&ROUTES)
 }
 
 /// Answers `transcribe_audio`.
@@ -236,16 +236,9 @@ async fn run(
                     "{upstream} does not take a prompt; it was left out"
                 ));
             }
-            let body = Bytes::from(body.to_string());
             let url = job.url(&["fal-ai", &chosen.provider_id])?;
-            job.exchange(about, MAX_ANSWER_BYTES, &mut notices, || {
-                let request = job
-                    .request(Method::POST, &url)?
-                    .header(reqwest::header::CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-                Ok((url.clone(), request))
-            })
-            .await?
+            job.post_json(about, &url, &body, &[], MAX_ANSWER_BYTES, &mut notices)
+                .await?
         }
     };
     let document = answer.json("a transcript")?;

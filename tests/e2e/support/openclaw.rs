@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-use openclaw_e2e::{Run, SENTINEL_TOKEN, openclaw::Home};
+use openclaw_e2e::{
+    MockRouter, Run, SENTINEL_TOKEN,
+    openclaw::{Home, assemble_folder},
+};
 use serde_json::Value;
 
 /// Asserts that the sentinel token is in none of OpenClaw's output.
@@ -37,6 +40,36 @@ pub fn json_of(run: &Run) -> Value {
         None => panic!("no JSON in the output:\n{run}"),
         Some(err) => panic!("output is not JSON ({err}):\n{run}"),
     }
+}
+
+/// The first JSON document of a command's output, whatever follows it (log lines, a second
+/// document).
+pub fn first_json(run: &Run) -> Value {
+    let start = run
+        .stdout
+        .find('{')
+        .unwrap_or_else(|| panic!("no JSON in the output:\n{run}"));
+    serde_json::Deserializer::from_str(&run.stdout[start..])
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("output is not JSON:\n{run}"))
+}
+
+/// A home with our folder installed (assembled in `scratch`), the sentinel token in OpenClaw's
+/// environment, the Hub and the router on `router`.
+pub fn home_for(router: &MockRouter, scratch: &Path) -> Home {
+    let mut home = Home::new();
+    home.set_env("HF_TOKEN", SENTINEL_TOKEN)
+        .set_env("HF_ENDPOINT", &router.origin());
+    install(&home, &assemble_folder(scratch));
+    ok(home.run([
+        "config",
+        "set",
+        "plugins.entries.huggingface.config.baseUrl",
+        &router.base_url(),
+    ]));
+    home
 }
 
 /// `openclaw plugins install --force --accept-capabilities <source>` (a folder or an archive),
