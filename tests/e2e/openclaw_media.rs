@@ -1,20 +1,20 @@
 //! Real OpenClaw using the plugin's images and speech through the resident bridge, against the
 //! mock Hub and router: `infer image generate` (and with the agents' image model configured
-//! instead of `--model`), `infer audio transcribe`, `infer tts convert`, each served by our
+//! instead of `--model`), the agent's `image_generate` tool, `infer audio transcribe`, `infer tts convert`, each served by our
 //! plugin (the mock's log: our User-Agent, the sentinel token) and writing the mock's exact
 //! bytes; and `infer image describe` through a vision chat model, the image reaching the router
 //! as a data URL.
 
 use base64::Engine;
 use openclaw_e2e::{
-    MockRouter, Reply, StreamEnd,
+    MockRouter, Reply, StreamEnd, files_under,
     mock_router::{inference_mapping, paths},
 };
 
 use crate::support::{
-    assert_ours_with_the_token, mp3,
-    openclaw::{first_json, home_for, ok},
-    png, wav,
+    CHAT, assert_ours_with_the_token, mp3,
+    openclaw::{first_json, home_for, json_of, ok},
+    png, stream_of, tool_call, wav,
 };
 
 const FLUX: &str = "black-forest-labs/FLUX.1-dev";
@@ -94,6 +94,68 @@ fn infer_image_generate_is_served_by_our_plugin_and_writes_the_mocks_bytes() {
     assert_eq!(
         router.requests_to(&paths::hf_inference_model(FLUX)).len(),
         2
+    );
+}
+
+/// The model asks for `image_generate` (through OpenClaw's tool search, as it offers tools to a
+/// model it does not know); OpenClaw runs it as a background task with the agents' image model,
+/// and the image our plugin fetched lands, byte for byte, in OpenClaw's media folder.
+#[test]
+fn the_agents_image_generate_tool_is_served_by_our_plugin() {
+    let router = router_serving(&[(
+        FLUX,
+        "text-to-image",
+        Reply::bytes(200, "image/png", png(14)),
+    )]);
+    router.then(
+        "POST",
+        CHAT,
+        tool_call(
+            "tool_call",
+            r#"{"id":"image_generate","args":{"prompt":"a cat asleep on a keyboard","filename":"cat.png"}}"#,
+        ),
+    );
+    router.on("POST", CHAT, stream_of("Here is your cat.", "together"));
+    let scratch = tempfile::tempdir().unwrap();
+    let home = home_for(&router, scratch.path());
+    ok(home.run([
+        "config",
+        "set",
+        "agents.defaults.mediaModels.image.primary",
+        &format!("huggingface/{FLUX}"),
+    ]));
+    let turn = ok(home.run([
+        "agent",
+        "--local",
+        "--session-id",
+        "draw",
+        "--model",
+        "huggingface/mock-org/Mock-Model",
+        "--message",
+        "Draw me a cat asleep on a keyboard.",
+        "--json",
+    ]));
+    let result = json_of(&turn);
+    let tools = &result["meta"]["toolSummary"];
+    assert!(
+        tools["tools"]
+            .as_array()
+            .is_some_and(|names| names.iter().any(|n| n == "image_generate")),
+        "{turn}"
+    );
+    assert_eq!(tools["failures"], 0, "{turn}");
+    let sent = router.requests_to(&paths::hf_inference_model(FLUX));
+    assert_eq!(sent.len(), 1, "{turn}");
+    assert_ours_with_the_token(&sent[0]);
+    assert_eq!(sent[0].json()["inputs"], "a cat asleep on a keyboard");
+    let saved: Vec<_> = files_under(home.path())
+        .into_iter()
+        .filter(|(_, bytes)| *bytes == png(14))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(
+        matches!(saved.as_slice(), [path] if path.components().any(|c| c.as_os_str() == "tool-image-generation")),
+        "the tool's image, as the mock sent it, in OpenClaw's media folder: {saved:?}"
     );
 }
 

@@ -16,42 +16,19 @@ use openclaw_e2e::{
     openclaw::{Home, assemble_folder, bridge_starts, log_bridge_starts},
     process::{alive, parent_of},
 };
-use serde_json::{Value, json};
 
 use crate::support::{
     CHAT, MODELS, drip,
     openclaw::{install, json_of, ok},
-    stream_of, wait_for, wait_for_disconnect,
+    stream_of, tool_call, wait_for, wait_for_disconnect,
 };
 
 const MODEL: &str = "huggingface/mock-org/Mock-Model";
 const ANSWER: &str = "The tool ran and this is the final answer";
 
-/// A streamed answer that calls OpenClaw's harmless `ls` tool (ids must be alphanumeric:
-/// OpenClaw strips other characters from tool-call ids).
-fn tool_call() -> Reply {
-    let chunk = |delta: Value, finish: Value| {
-        json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
-               "model": "mock-org/Mock-Model",
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
-        .to_string()
-    };
-    let chunks = [
-        chunk(json!({"role": "assistant", "content": null}), Value::Null),
-        chunk(
-            json!({"tool_calls": [{"index": 0, "id": "callmock1", "type": "function",
-                                   "function": {"name": "ls", "arguments": ""}}]}),
-            Value::Null,
-        ),
-        chunk(
-            json!({"tool_calls": [{"index": 0, "function": {"arguments": "{\"path\":\".\"}"}}]}),
-            Value::Null,
-        ),
-        chunk(json!({}), "tool_calls".into()),
-        "[DONE]".to_owned(),
-    ];
-    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
-    Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close)
+/// A streamed answer that calls OpenClaw's harmless `ls` tool.
+fn list_files() -> Reply {
+    tool_call("ls", r#"{"path":"."}"#)
 }
 
 fn answer() -> Reply {
@@ -89,7 +66,7 @@ fn home_with_our_plugin(router: &MockRouter, scratch: &Path, starts: &Path) -> H
 #[test]
 fn an_agent_turn_with_a_tool_call_uses_one_bridge_and_one_connection() {
     let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
-    router.then("POST", CHAT, tool_call());
+    router.then("POST", CHAT, list_files());
     router.on("POST", CHAT, answer());
     router.on("HEAD", MODELS, Reply::json(200, ""));
     let scratch = tempfile::tempdir().unwrap();
@@ -187,7 +164,7 @@ fn openclaw_killed_outright_leaves_no_bridge_behind() {
 fn gateway_turns_share_the_bridge_and_survive_its_death() {
     let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
     for _ in 0..2 {
-        router.then("POST", CHAT, tool_call());
+        router.then("POST", CHAT, list_files());
         router.then("POST", CHAT, answer());
     }
     router.on("POST", CHAT, answer());

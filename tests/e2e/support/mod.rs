@@ -62,6 +62,34 @@ pub fn stream_of(text: &str, provider: &str) -> Reply {
     Reply::words(provider, text, Duration::ZERO, StreamEnd::Close)
 }
 
+/// A streamed answer from upstream together that calls OpenClaw's tool `name` with `arguments`
+/// (a JSON text, sent in two pieces as upstreams send it). The call's id is alphanumeric: OpenClaw
+/// strips other characters from tool-call ids.
+pub fn tool_call(name: &str, arguments: &str) -> Reply {
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-mock", "object": "chat.completion.chunk", "created": 1,
+               "model": "mock-org/Mock-Model",
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+        .to_string()
+    };
+    let chunks = [
+        chunk(json!({"role": "assistant", "content": null}), Value::Null),
+        chunk(
+            json!({"tool_calls": [{"index": 0, "id": "callmock1", "type": "function",
+                                   "function": {"name": name, "arguments": ""}}]}),
+            Value::Null,
+        ),
+        chunk(
+            json!({"tool_calls": [{"index": 0, "function": {"arguments": arguments}}]}),
+            Value::Null,
+        ),
+        chunk(json!({}), "tool_calls".into()),
+        "[DONE]".to_owned(),
+    ];
+    let refs: Vec<&str> = chunks.iter().map(String::as_str).collect();
+    Reply::sse("together", &refs, Duration::ZERO, StreamEnd::Close)
+}
+
 /// `word` streamed `times` times, `gap_ms` apart, from upstream `provider`, ending as `end` says:
 /// a stream that takes its time (or never ends), for interruption and deadline tests.
 pub fn drip(provider: &str, word: &str, times: usize, gap_ms: u64, end: StreamEnd) -> Reply {
