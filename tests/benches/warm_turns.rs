@@ -1,5 +1,6 @@
 //! Chat turns on warm connections, where users feel them: over TLS (a throwaway CA) to the mock
-//! router behind a relay that makes each round trip cost RTT, at RTT 0, 50 and 150 ms.
+//! router behind a relay that makes each round trip cost RTT, at RTT 0, 50 and 150 ms, the front
+//! speaking HTTP/1.1 only and then offering HTTP/2 as the real router does.
 //! tests/openclaw/turns_bench.mjs runs TURNS sequential streamed chats and then CONCURRENT at once
 //! in one Node process, through our JS entry (resident bridge → Rust plugin, driven as OpenClaw
 //! drives a turn) and through one warm client of the `openai` Node package OpenClaw ships, RUNS
@@ -8,8 +9,8 @@
 //! first token and wall time, and the connections each process opened.
 //!
 //! `cargo bench -p openclaw-e2e-tests --bench warm_turns` (release build; installs Node and
-//! OpenClaw into target/openclaw/ on first run). `RTTS=0,50` picks the round-trip times; `SHOW=1`
-//! prints what each process measured.
+//! OpenClaw into target/openclaw/ on first run). `RTTS=0,50` picks the round-trip times,
+//! `ROUTERS=http1` or `http2` one router; `SHOW=1` prints what each process measured.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::{path::Path, process::Command, time::Duration};
@@ -42,6 +43,15 @@ fn main() {
                 .expect("RTTS: milliseconds, comma-separated")
         })
         .collect();
+    let routers: Vec<Router> = std::env::var("ROUTERS")
+        .unwrap_or_else(|_| "http1,http2".into())
+        .split(',')
+        .map(|name| match name.trim() {
+            "http1" => Router::Http1,
+            "http2" => Router::Http2,
+            other => panic!("ROUTERS: http1 or http2, not {other:?}"),
+        })
+        .collect();
     let node = &installation().node;
     let scratch = tempfile::tempdir().unwrap();
     let folder = assemble_folder(scratch.path());
@@ -57,11 +67,18 @@ fn main() {
         "\n## Time to first token, {turns} sequential turns then {concurrent} at once, one Node process ({runs} processes each)\n"
     );
     println!(
-        "| RTT | client | first turn ms | later turns ms: median (fastest–slowest) | {concurrent} concurrent: first token ms (median) | {concurrent} concurrent: wall ms | connections opened |"
+        "| router | RTT | client | first turn ms | later turns ms: median (fastest–slowest) | {concurrent} concurrent: first token ms (median) | {concurrent} concurrent: wall ms | connections opened |"
     );
-    println!("|---|---|---|---|---|---|---|");
-    for rtt in rtts {
-        let front = TlsFront::start(router.addr(), Duration::from_millis(rtt));
+    println!("|---|---|---|---|---|---|---|---|");
+    for (protocol, rtt) in routers
+        .iter()
+        .flat_map(|protocol| rtts.iter().map(move |rtt| (*protocol, *rtt)))
+    {
+        let delay = Duration::from_millis(rtt);
+        let front = match protocol {
+            Router::Http1 => TlsFront::start(router.addr(), delay),
+            Router::Http2 => TlsFront::start_http2(router.addr(), delay),
+        };
         let mut samples: Vec<Vec<Process>> = vec![Vec::new(); MODES.len()];
         for _ in 0..runs {
             for ((mode, _), samples) in MODES.iter().zip(&mut samples) {
@@ -81,8 +98,25 @@ fn main() {
             let wall = median(samples.iter().map(|p| p.wall).collect());
             let connections = median(samples.iter().map(|p| p.connections as f64).collect());
             println!(
-                "| {rtt} ms | {label} | {first:.1} | {later:.1} ({fastest:.0}–{slowest:.0}) | {together:.1} | {wall:.1} | {connections} |"
+                "| {} | {rtt} ms | {label} | {first:.1} | {later:.1} ({fastest:.0}–{slowest:.0}) | {together:.1} | {wall:.1} | {connections} |",
+                protocol.label()
             );
+        }
+    }
+}
+
+/// What the TLS front in front of the mock router speaks.
+#[derive(Clone, Copy, Debug)]
+enum Router {
+    Http1,
+    Http2,
+}
+
+impl Router {
+    fn label(self) -> &'static str {
+        match self {
+            Router::Http1 => "HTTP/1.1 only",
+            Router::Http2 => "HTTP/2 offered",
         }
     }
 }

@@ -5,8 +5,11 @@
 //! Each accepted connection is relayed through two delaying pumps into an in-memory pipe, where
 //! TLS is terminated and the plain HTTP passed to the router. A byte read from either side is
 //! written to the other `rtt / 2` after it was read, in order; the client's first bytes also
-//! wait out the round trip a TCP handshake would have cost (loopback connects at once). Nothing
-//! here is used by the product.
+//! wait out the round trip a TCP handshake would have cost (loopback connects at once). The front
+//! speaks HTTP/1.1, or, like the real router, offers HTTP/2 as well ([`TlsFront::start_http2`]):
+//! a client that takes it is served HTTP/2 by hyper, each of its requests sent on to the router
+//! (which speaks HTTP/1.1 only) on a loopback connection of its own. Nothing here is used by the
+//! product.
 
 use std::{
     net::SocketAddr,
@@ -18,6 +21,8 @@ use std::{
     time::Duration,
 };
 
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::{
     io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::{TcpListener, TcpStream},
@@ -32,24 +37,41 @@ use crate::loopback::{ServerThread, accept_until_stopped};
 pub struct TlsFront {
     server: ServerThread,
     ca_file: PathBuf,
-    connections: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     _dir: tempfile::TempDir,
 }
 
+/// Connections clients have opened, and how many of them speak HTTP/2.
+#[derive(Default)]
+struct Counts {
+    opened: AtomicUsize,
+    http2: AtomicUsize,
+}
+
 impl TlsFront {
-    /// Serves `https://127.0.0.1:<port>` in front of `upstream`, each round trip costing `rtt`.
+    /// Serves `https://127.0.0.1:<port>` in front of `upstream`, each round trip costing `rtt`,
+    /// over HTTP/1.1.
     pub fn start(upstream: SocketAddr, rtt: Duration) -> Self {
+        Self::offering(upstream, rtt, &[b"http/1.1"])
+    }
+
+    /// As [`TlsFront::start`], offering HTTP/2 first and HTTP/1.1 to clients without it.
+    pub fn start_http2(upstream: SocketAddr, rtt: Duration) -> Self {
+        Self::offering(upstream, rtt, &[b"h2", b"http/1.1"])
+    }
+
+    fn offering(upstream: SocketAddr, rtt: Duration, alpn: &[&[u8]]) -> Self {
         let dir = tempfile::tempdir().expect("front dir");
-        let (acceptor, ca_file) = crate::tls_proxy::certified(&["127.0.0.1"], dir.path());
-        let connections = Arc::new(AtomicUsize::new(0));
-        let counter = connections.clone();
+        let (acceptor, ca_file) = crate::tls_proxy::certified(&["127.0.0.1"], alpn, dir.path());
+        let counts = Arc::new(Counts::default());
+        let counting = counts.clone();
         let server = ServerThread::start("tls-front", move |listener, stopped| {
-            serve(listener, acceptor, upstream, rtt, counter, stopped)
+            serve(listener, acceptor, upstream, rtt, counting, stopped)
         });
         Self {
             server,
             ca_file,
-            connections,
+            counts,
             _dir: dir,
         }
     }
@@ -66,7 +88,12 @@ impl TlsFront {
 
     /// How many connections clients have opened so far.
     pub fn connections(&self) -> usize {
-        self.connections.load(Ordering::SeqCst)
+        self.counts.opened.load(Ordering::SeqCst)
+    }
+
+    /// How many of them took HTTP/2.
+    pub fn http2_connections(&self) -> usize {
+        self.counts.http2.load(Ordering::SeqCst)
     }
 }
 
@@ -75,18 +102,30 @@ async fn serve(
     acceptor: TlsAcceptor,
     upstream: SocketAddr,
     rtt: Duration,
-    connections: Arc<AtomicUsize>,
+    counts: Arc<Counts>,
     stopped: watch::Receiver<bool>,
 ) {
     accept_until_stopped(listener, stopped, |socket, _| {
-        connections.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(connection(socket, acceptor.clone(), upstream, rtt));
+        counts.opened.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(connection(
+            socket,
+            acceptor.clone(),
+            upstream,
+            rtt,
+            counts.clone(),
+        ));
     })
     .await;
 }
 
 /// One client connection: delayed both ways, TLS terminated, relayed to the router.
-async fn connection(socket: TcpStream, acceptor: TlsAcceptor, upstream: SocketAddr, rtt: Duration) {
+async fn connection(
+    socket: TcpStream,
+    acceptor: TlsAcceptor,
+    upstream: SocketAddr,
+    rtt: Duration,
+    counts: Arc<Counts>,
+) {
     let accepted = Instant::now();
     let _ = socket.set_nodelay(true);
     let (near, far) = tokio::io::duplex(256 * 1024);
@@ -98,11 +137,47 @@ async fn connection(socket: TcpStream, acceptor: TlsAcceptor, upstream: SocketAd
     let Ok(mut tls) = acceptor.accept(near).await else {
         return;
     };
+    if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+        counts.http2.fetch_add(1, Ordering::SeqCst);
+        let service = hyper::service::service_fn(move |request| forward(request, upstream));
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(TokioIo::new(tls), service)
+            .await;
+        return;
+    }
     let Ok(mut plain) = TcpStream::connect(upstream).await else {
         return;
     };
     let _ = plain.set_nodelay(true);
     let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+}
+
+/// Sends one HTTP/2 request on to the router over a new HTTP/1.1 connection and streams its
+/// answer back.
+async fn forward(
+    request: hyper::Request<Incoming>,
+    upstream: SocketAddr,
+) -> Result<hyper::Response<Incoming>, Box<dyn std::error::Error + Send + Sync>> {
+    let socket = TcpStream::connect(upstream).await?;
+    let _ = socket.set_nodelay(true);
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(socket)).await?;
+    tokio::spawn(connection);
+    let (mut parts, body) = request.into_parts();
+    if let Some(path) = parts.uri.path_and_query() {
+        parts.uri = path.as_str().parse()?;
+    }
+    parts
+        .headers
+        .insert(hyper::header::HOST, upstream.to_string().parse()?);
+    let mut answer = sender
+        .send_request(hyper::Request::from_parts(parts, body))
+        .await?;
+    // Connection-specific headers have no meaning in HTTP/2.
+    for name in ["connection", "keep-alive", "transfer-encoding"] {
+        answer.headers_mut().remove(name);
+    }
+    Ok(answer)
 }
 
 /// Copies `from` to `to`, each read written `delay` after it was read (and none sent before

@@ -39,7 +39,8 @@ impl TlsProxy {
     /// Impersonates `host` and relays its traffic to `upstream`.
     pub fn start(host: &str, upstream: SocketAddr) -> Self {
         let dir = tempfile::tempdir().expect("proxy dir");
-        let (acceptor, ca_file) = certified(&[host], dir.path());
+        // The mock router behind speaks HTTP/1.1 only.
+        let (acceptor, ca_file) = certified(&[host], &[b"http/1.1"], dir.path());
         let host = host.to_owned();
         let server = ServerThread::start("tls-proxy", move |listener, stopped| {
             serve(listener, acceptor, host, upstream, stopped)
@@ -63,8 +64,9 @@ impl TlsProxy {
 }
 
 /// A throwaway CA (its PEM written to `dir/ca.pem`) and an acceptor serving a certificate it
-/// signed for `names` (host names, or IP addresses as written), offering HTTP/1.1 through ALPN.
-pub(crate) fn certified(names: &[&str], dir: &Path) -> (TlsAcceptor, PathBuf) {
+/// signed for `names` (host names, or IP addresses as written), offering `alpn` (protocol names
+/// in order of preference).
+pub(crate) fn certified(names: &[&str], alpn: &[&[u8]], dir: &Path) -> (TlsAcceptor, PathBuf) {
     let ca_key = rcgen::KeyPair::generate().expect("CA key");
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -96,8 +98,7 @@ pub(crate) fn certified(names: &[&str], dir: &Path) -> (TlsAcceptor, PathBuf) {
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(leaf_key.serialize_der())),
         )
         .expect("TLS config");
-    // The mock router behind speaks HTTP/1.1 only.
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|name| name.to_vec()).collect();
     (TlsAcceptor::from(Arc::new(config)), ca_file)
 }
 

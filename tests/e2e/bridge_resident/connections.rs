@@ -1,16 +1,18 @@
 //! Connections kept warm across calls: `prepare` opens one ahead that the first chat finds, the
 //! calls after it reuse theirs, a stream whose body ends after its `[DONE]` keeps its connection,
-//! a connection the router closed costs no error — and a request the router may have received is
-//! never sent twice.
+//! a connection the router closed costs no error, a request the router may have received is
+//! never sent twice — and where the router offers HTTP/2, chats at once share one connection.
 
 use std::time::Duration;
 
-use openclaw_e2e::{MockRouter, Reply, Sandbox, StreamEnd, mock_router::Connections};
+use openclaw_e2e::{
+    MockRouter, Reply, Sandbox, StreamEnd, mock_router::Connections, tls_front::TlsFront,
+};
 use serde_json::json;
 
 use crate::support::{
     CHAT, MODELS,
-    bridge::{Resident, chat, settings},
+    bridge::{Resident, chat, folder, settings},
     stream_of, text_of, wait_for,
 };
 
@@ -71,6 +73,35 @@ fn calls_share_one_warm_connection_and_prepare_opens_it_ahead() {
     assert!(
         distinct.len() <= 2,
         "the calls did not reuse their connections: {ports:?}"
+    );
+}
+
+#[test]
+fn chats_at_once_share_one_http2_connection_where_the_router_offers_it() {
+    let router = MockRouter::start_with(Connections::KeepAlive { idle_close: None });
+    router.on("POST", CHAT, stream_of("multiplexed words", "together"));
+    let front = TlsFront::start_http2(router.addr(), Duration::ZERO);
+    let sandbox = Sandbox::new();
+    let ca = front.ca_file().display().to_string();
+    let mut bridge = Resident::ready(&folder(&sandbox), &[("NODE_EXTRA_CA_CERTS", &ca)]);
+    let over_tls = |rid: u64| {
+        let mut request = chat(rid, &router, "hi");
+        request["settings"]["provider"]["baseUrl"] = front.base_url().into();
+        request
+    };
+    assert_eq!(bridge.ask(&over_tls(1)).last().unwrap()["type"], "done");
+    for rid in 2..10 {
+        bridge.send(&over_tls(rid));
+    }
+    for rid in 2..10 {
+        let answer = bridge.answer(rid);
+        assert_eq!(text_of(&answer), "multiplexed words", "{answer:?}");
+    }
+    assert_eq!(router.requests_to(CHAT).len(), 9);
+    assert_eq!(
+        (front.connections(), front.http2_connections()),
+        (1, 1),
+        "nine chats, eight of them at once, on one HTTP/2 connection"
     );
 }
 

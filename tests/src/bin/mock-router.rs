@@ -1,8 +1,9 @@
-//! `mock-router [--models N | --models-file PATH] [--chat-chunks N] [--tls-rtt-ms MS]` serves
+//! `mock-router [--models N | --models-file PATH] [--chat-chunks N] [--tls-rtt-ms MS [--http2]]` serves
 //! `GET /v1/models` with N generated models (default 130) or the given body, and
 //! `POST /v1/chat/completions` as a stream of N small chunks (default 20), and prints its base
 //! URL, until interrupted. With `--tls-rtt-ms`, it is served over TLS with keep-alive, each round
-//! trip costing MS milliseconds (see `tls_front`), and the CA to trust is printed on stderr.
+//! trip costing MS milliseconds (see `tls_front`), offering HTTP/2 as well with `--http2`, and the
+//! CA to trust is printed on stderr.
 
 use std::time::Duration;
 
@@ -14,8 +15,13 @@ fn main() {
     let mut body = None;
     let mut chunks = 20;
     let mut rtt = None;
+    let mut http2 = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
+        if arg == "--http2" {
+            http2 = true;
+            continue;
+        }
         match (arg.as_str(), args.next()) {
             ("--models", Some(count)) => match count.parse() {
                 Ok(count) => body = Some(models_body(count)),
@@ -34,7 +40,7 @@ fn main() {
                 Err(_) => fail(&format!("--tls-rtt-ms takes milliseconds, not {ms:?}")),
             },
             _ => fail(
-                "usage: mock-router [--models N | --models-file PATH] [--chat-chunks N] [--tls-rtt-ms MS]",
+                "usage: mock-router [--models N | --models-file PATH] [--chat-chunks N] [--tls-rtt-ms MS [--http2]]",
             ),
         }
     }
@@ -50,7 +56,13 @@ fn main() {
         Reply::sse_bytes("mock", &stream_body(chunks), 64 * 1024),
     );
     router.on("HEAD", "/v1/models", Reply::json(200, ""));
-    let front = rtt.map(|rtt| TlsFront::start(router.addr(), rtt));
+    let front = rtt.map(|rtt| match http2 {
+        true => TlsFront::start_http2(router.addr(), rtt),
+        false => TlsFront::start(router.addr(), rtt),
+    });
+    if http2 && front.is_none() {
+        fail("--http2 needs --tls-rtt-ms");
+    }
     match &front {
         Some(front) => {
             eprintln!("trust the CA in {}", front.ca_file().display());
